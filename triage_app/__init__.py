@@ -1,0 +1,6 @@
+"""Triage Assistant: offline decision support for clinical triage."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]

@@ -1,0 +1,3 @@
+"""ml layer."""
+
+from __future__ import annotations

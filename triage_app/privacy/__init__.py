@@ -1,0 +1,3 @@
+"""privacy layer."""
+
+from __future__ import annotations

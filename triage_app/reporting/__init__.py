@@ -1,0 +1,3 @@
+"""reporting layer."""
+
+from __future__ import annotations

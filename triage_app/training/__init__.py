@@ -1,0 +1,3 @@
+"""training layer."""
+
+from __future__ import annotations
