@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from triage_app.core.intake import Intake
-from triage_app.core.results import Escalation, ModelInfo, RedactionSpan, WordAttribution
+from triage_app.core.results import CaseRecord, Escalation, ModelInfo, RedactionSpan, WordAttribution
 
 
 @dataclass(frozen=True)
@@ -56,4 +56,59 @@ class RuleEngine(Protocol):
         ...
 
 
-__all__ = ["Classifier", "Explainer", "RedactedText", "Redactor", "RuleEngine"]
+@dataclass(frozen=True)
+class CaseSummary:
+    """One row of the history table. Holds no PHI (the snippet is redacted text)."""
+
+    case_id: str
+    created_at: str
+    suggested_level: int
+    final_level: int
+    overridden: bool
+    snippet: str
+    clinician: str = ""
+
+
+@runtime_checkable
+class CaseRepository(Protocol):
+    """The encrypted case store, behind one interface (SQLite now, PostgreSQL later)."""
+
+    def save(self, record: CaseRecord) -> None: ...
+
+    def get(self, case_id: str) -> CaseRecord: ...
+
+    def search(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        level: int | None = None,
+        text: str | None = None,
+        limit: int = 500,
+    ) -> list[CaseSummary]:
+        """Newest first. ``since``/``until`` are ISO dates; ``level`` matches the final level."""
+        ...
+
+    def purge(self, older_than_days: int) -> int: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class AuditSink(Protocol):
+    """Append-only audit log. ``action`` is one of: saved, viewed, exported, overridden,
+    model_changed, key_rotated, purged, exported_with_identifiers, settings_changed."""
+
+    def append(self, action: str, *, case_id: str | None = None, clinician: str = "", detail: str = "") -> None: ...
+
+
+__all__ = [
+    "AuditSink",
+    "CaseRepository",
+    "CaseSummary",
+    "Classifier",
+    "Explainer",
+    "RedactedText",
+    "Redactor",
+    "RuleEngine",
+]
