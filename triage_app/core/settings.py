@@ -230,10 +230,18 @@ def load_settings(
     return LoadedSettings(replace(Settings(), **merged), locked, tuple(warnings))
 
 
-def save_user_settings(path: Path, settings: Settings) -> None:
-    """Write settings atomically (temp file + rename), so a crash never leaves half a file."""
+def save_user_settings(path: Path, settings: Settings, *, base: Settings | None = None) -> None:
+    """Write the user's choices atomically (temp file + rename): a crash never leaves half a file.
+
+    Only values that differ from ``base`` (the settings the user would get without a user
+    file: defaults + site + environment; packaged defaults when omitted) are written, so a
+    site change to a key the user never touched still reaches them.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {k: v for k, v in settings.to_dict().items() if k in USER_EDITABLE}
+    base_values = (base or Settings()).to_dict()
+    data = {
+        k: v for k, v in settings.to_dict().items() if k in USER_EDITABLE and v != base_values.get(k)
+    }
     data["schema_version"] = SCHEMA_VERSION
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
