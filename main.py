@@ -8,10 +8,18 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # The packaged app ships two executables built from this file; the console one is the CLI.
+    if getattr(sys, "frozen", False) and Path(sys.executable).stem.lower().startswith("triage-app"):
+        from triage_app.cli import main as cli_main
+
+        if "--self-test" in argv:
+            argv = [*(a for a in argv if a != "--self-test"), "self-test"]
+        return cli_main(argv)
     if argv[:1] == ["--cli"]:
         from triage_app.cli import main as cli_main
 
