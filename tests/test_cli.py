@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.offline_guard import MARKER, run_offline
 from triage_app import __version__
 from triage_app.cli import build_parser, main
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,35 +34,16 @@ def test_every_registered_command_has_help() -> None:
 
 @pytest.mark.parametrize("entry", [["-m", "triage_app"], ["main.py", "--cli"]])
 def test_entry_points_run_offline_and_write_only_under_data_dir(tmp_path: Path, entry: list[str]) -> None:
-    data_dir = tmp_path / "dd"
-    env = dict(os.environ, TRIAGE_APP_DATA_DIR=str(data_dir), PYTHONPATH=str(REPO))
-    # sitecustomize blocks socket creation for the whole child process.
-    guard = tmp_path / "guard"
-    guard.mkdir()
-    (guard / "sitecustomize.py").write_text(
-        "import socket\n"
-        "_real = socket.socket\n"
-        "class _Guard(_real):\n"
-        "    def __init__(self, family=socket.AF_INET, *a, **k):\n"
-        "        if family in (socket.AF_INET, socket.AF_INET6):\n"
-        "            raise SystemExit('NETWORK SOCKET CREATED')\n"
-        "        super().__init__(family, *a, **k)\n"
-        "socket.socket = _Guard\n"
-    )
-    env["PYTHONPATH"] = f"{guard}{os.pathsep}{REPO}"
-    proc = subprocess.run(
-        [sys.executable, *entry, "--version"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
+    env_dir = tmp_path / "envdir"
+    proc = run_offline([*entry, "--version"], tmp_path, env={"TRIAGE_APP_DATA_DIR": str(env_dir)})
     assert proc.returncode == 0, proc.stderr
     assert __version__ in proc.stdout
-    proc = subprocess.run(
-        [sys.executable, *entry, "--data-dir", str(tmp_path / "flagdir"), "info"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert "NETWORK SOCKET CREATED" not in proc.stdout + proc.stderr
-    # --data-dir beats the environment variable, and logs go under it.
-    assert (tmp_path / "flagdir" / "logs" / "triage_app.log").is_file()
-    assert not data_dir.exists()
+    flag_dir = tmp_path / "flagdir"
+    proc = run_offline([*entry, "--data-dir", str(flag_dir), "info"], tmp_path, env={"TRIAGE_APP_DATA_DIR": str(env_dir)})
+    assert MARKER not in proc.stdout + proc.stderr
+    # --data-dir beats the environment variable, and the log goes under it.
+    assert (flag_dir / "logs" / "triage_app.log").is_file()
+    assert not env_dir.exists()
 
 
 def test_offline_environment_is_set_before_commands_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
