@@ -65,3 +65,91 @@ class FakeExplainer:
             pos = start + len(word)
             out.append(WordAttribution(start, pos, word, (1.0 if i % 2 == 0 else -0.5)))
         return out
+
+
+# ---- keyring fakes (privacy store tests) -------------------------------------------------------
+import keyring.backend  # noqa: E402
+import keyring.errors  # noqa: E402
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-memory OS keyring: ``keyring.set_keyring(MemoryKeyring())`` in a fixture."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.passwords:
+            raise keyring.errors.PasswordDeleteError("not found")
+        del self.passwords[(service, username)]
+
+
+class NoKeyring(keyring.backend.KeyringBackend):
+    """Behaves like headless Linux: every call raises NoKeyringError."""
+
+    priority = 0  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+
+# --- explainability fakes (tests/ml/test_explain_*.py, tests/commands/test_explain_cmd.py) ---
+
+TINY_VOCAB: tuple[str, ...] = (
+    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+    "chest", "pain", "##s", "fever", "no", "denies", "bp", "90", "60", "/", ".", ",", "38", "9",
+    "x", "##2", "##d", "[", "name", "_", "1", "]", "sp", "##o", "%", "88", "cough", "mild", "severe",
+    "sob", "and", "for", "days", "pt", "t", "a", "-", "short", "of", "breath", "\u2019", "s", "rash",
+)
+
+
+def tiny_wordpiece_tokenizer() -> object:
+    """A real ``tokenizers.Tokenizer`` (BERT-style WordPiece) over :data:`TINY_VOCAB`."""
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers
+    from tokenizers.models import WordPiece
+
+    tok = Tokenizer(WordPiece({w: i for i, w in enumerate(TINY_VOCAB)}, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.enable_truncation(max_length=16)  # like a bundled tokenizer.json; the explainers must undo it
+    return tok
+
+
+class BagOfWordsLogits:
+    """Linear bag-of-words model: ``logits[b, c] = sum_t W[ids[b, t], c] * mask[b, t]``.
+
+    Special tokens and [PAD] weigh 0, so ablating a word with [PAD] removes exactly its
+    tokens' weights: FeatureAblation on the logit must return those weights.
+    """
+
+    def __init__(self, weights: dict[str, list[float]], vocab: Sequence[str] = TINY_VOCAB, classes: int = 5) -> None:
+        import numpy as np
+
+        self.vocab = {w: i for i, w in enumerate(vocab)}
+        self.table = np.zeros((len(vocab), classes), dtype=np.float64)
+        for token, row in weights.items():
+            self.table[self.vocab[token]] = row
+        self.calls: list[tuple[int, int]] = []
+
+    def __call__(self, input_ids: object, attention_mask: object) -> object:
+        import numpy as np
+
+        ids = np.asarray(input_ids)
+        mask = np.asarray(attention_mask)
+        self.calls.append(ids.shape)
+        return (self.table[ids] * mask[..., None]).sum(axis=1)

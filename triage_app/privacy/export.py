@@ -2,11 +2,11 @@
 
 One row per case: ``case_id`` (random hex), ``text`` (the *redacted* complaint, what the
 model saw), ``level`` (the clinician's final level, the label a clinic wants to learn
-from), ``age``, ``sex`` and the vital signs. JSONL rows carry the vitals as a nested
-``vitals`` object, exactly like :meth:`triage_app.core.intake.Intake.from_dict` reads them;
-CSV rows flatten them into one column each (``hr``, ``rr``, ``sbp``, ``dbp``, ``spo2``,
-``temp_c``, ``gcs``, ``avpu``, ``pain``). Nothing else leaves the store: no clinician
-name, no override reason, no timestamps, no redaction spans.
+from), ``age`` (years), ``sex``, ``pregnant`` and the vital signs as flat columns named as
+the trainer's reader (:mod:`triage_app.training.data_io`) names them: ``hr``, ``rr``,
+``sbp``, ``dbp``, ``spo2``, ``temp`` (°C), ``gcs``, ``avpu``, ``pain``. JSONL and CSV hold
+the same columns; JSONL leaves out missing values, CSV leaves them empty. Nothing else
+leaves the store: no clinician name, no override reason, no timestamps, no spans.
 
 The file is written next to its destination and renamed into place, so a failed export
 never leaves half a file.
@@ -27,12 +27,14 @@ from triage_app.core.intake import VITAL_RANGES
 from triage_app.core.results import CaseRecord
 
 EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "csv")
-VITAL_COLUMNS: tuple[str, ...] = (*VITAL_RANGES, "avpu")
+#: Intake vital name -> export column (the trainer calls temperature ``temp``).
+VITAL_COLUMN_NAMES: dict[str, str] = {name: ("temp" if name == "temp_c" else name) for name in (*VITAL_RANGES, "avpu")}
+VITAL_COLUMNS: tuple[str, ...] = tuple(VITAL_COLUMN_NAMES.values())
 CSV_COLUMNS: tuple[str, ...] = ("case_id", "text", "level", "age", "sex", "pregnant", *VITAL_COLUMNS)
 
 
 def export_row(record: CaseRecord) -> dict[str, Any]:
-    """The de-identified training row of one case (JSONL shape, vitals nested)."""
+    """The de-identified training row of one case (missing values left out)."""
     intake = record.result.intake
     row: dict[str, Any] = {"case_id": record.case_id, "text": intake.text, "level": int(record.final_level)}
     if intake.age_years is not None:
@@ -41,19 +43,15 @@ def export_row(record: CaseRecord) -> dict[str, Any]:
         row["sex"] = intake.sex
     if intake.pregnant is not None:
         row["pregnant"] = intake.pregnant
-    vitals = intake.vitals.to_dict()
-    if vitals:
-        row["vitals"] = vitals
+    for name, value in intake.vitals.to_dict().items():
+        row[VITAL_COLUMN_NAMES[name]] = value
     return row
 
 
 def csv_row(record: CaseRecord) -> dict[str, Any]:
-    """The CSV shape of :func:`export_row`: vitals flattened, missing values empty."""
-    row = export_row(record)
-    vitals = row.pop("vitals", {})
-    flat = {col: "" for col in CSV_COLUMNS}
-    flat.update({k: v for k, v in row.items()})
-    flat.update(vitals)
+    """:func:`export_row` with every CSV column present (missing values empty)."""
+    flat: dict[str, Any] = {col: "" for col in CSV_COLUMNS}
+    flat.update(export_row(record))
     if isinstance(flat.get("pregnant"), bool):
         flat["pregnant"] = "true" if flat["pregnant"] else "false"
     return flat
@@ -99,4 +97,4 @@ def write_export(records: Iterable[CaseRecord], out: Path, fmt: str = "jsonl") -
     return count
 
 
-__all__ = ["CSV_COLUMNS", "EXPORT_FORMATS", "VITAL_COLUMNS", "csv_row", "export_row", "write_export"]
+__all__ = ["CSV_COLUMNS", "EXPORT_FORMATS", "VITAL_COLUMNS", "VITAL_COLUMN_NAMES", "csv_row", "export_row", "write_export"]

@@ -44,7 +44,7 @@ from typing import Any
 from triage_app.core.errors import ConfigError, DependencyError, KeyError_
 from triage_app.core.paths import AppPaths
 from triage_app.privacy import crypto
-from triage_app.privacy.store import damaged_copies, read_key_check
+from triage_app.privacy.store import CaseStore, damaged_copies, read_key_check
 
 log = logging.getLogger(__name__)
 
@@ -430,10 +430,28 @@ def obtain_data_key(paths: AppPaths, *, passphrase_provider: PassphraseProvider 
     )
 
 
+def store_initialised(paths: AppPaths) -> bool:
+    """True once a key or a store exists in ``paths.data_dir`` (so reading needs a key)."""
+    return paths.key_params_path.exists() or _store_exists(paths)
+
+
+def unlock_store(
+    paths: AppPaths, *, passphrase_provider: PassphraseProvider | None = None, fresh: bool = False
+) -> CaseStore:
+    """Obtain the data key and open the store at ``paths.store_path`` (the usual composition).
+
+    Raises:
+        KeyError_: See :func:`obtain_data_key`.
+        StoreError: See :meth:`CaseStore.open`.
+    """
+    key = obtain_data_key(paths, passphrase_provider=passphrase_provider)
+    return CaseStore.open(paths.store_path, key, fresh=fresh)
+
+
 # ---- rotation ----------------------------------------------------------------------------------
 def rotate_data_key(
     paths: AppPaths,
-    store: Any,
+    store: CaseStore,
     *,
     passphrase_provider: PassphraseProvider | None = None,
     new_passphrase: str | None = None,
@@ -474,6 +492,79 @@ def rotate_data_key(
     step("promoted")
     log.info("data key rotated; %d cases re-encrypted", count)
     return count
+
+
+# ---- backup ----------------------------------------------------------------------------------
+BACKUP_FORMAT = "triage-assistant-key-backup"
+BACKUP_AAD = b"triage-assistant/key-backup/v1"
+ENV_BACKUP_PASSPHRASE = "TRIAGE_APP_BACKUP_PASSPHRASE"
+
+
+def write_key_backup(paths: AppPaths, key: bytes, out: Path, backup_passphrase: str) -> Path:
+    """Write a key backup: ``key.json``'s contents plus the data key encrypted under
+    scrypt(``backup_passphrase``). Keep it off the machine; it is what restores a lost
+    keyring entry or ``key.json``.
+    """
+    if len(backup_passphrase) < MIN_PASSPHRASE_CHARS:
+        raise KeyError_(f"The backup passphrase is too short (minimum {MIN_PASSPHRASE_CHARS} characters).")
+    params = load_params(paths)
+    if params is None or not crypto.key_matches(key, params.key_check):
+        raise KeyError_("The key to back up does not match this data directory's key settings.")
+    kdf = crypto.ScryptParams.fresh()
+    wrapped = crypto.encrypt(crypto.derive_key(backup_passphrase, kdf), key, BACKUP_AAD)
+    doc = {
+        "format": BACKUP_FORMAT,
+        "version": 1,
+        "created_at": _now(),
+        "params": replace(params, pending=None).to_dict(),
+        "kdf": kdf.to_dict(),
+        "wrapped_key": base64.b64encode(wrapped).decode("ascii"),
+    }
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(doc, handle, indent=2, sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, out)
+    return out
+
+
+def restore_key_backup(paths: AppPaths, backup: Path, backup_passphrase: str) -> str:
+    """Put the key from a backup back in place (keyring entry and/or ``key.json``).
+
+    The key must match this data directory's store (when one exists); otherwise nothing
+    changes. Returns the key source restored ("keyring" or "passphrase").
+    """
+    try:
+        doc = json.loads(Path(backup).read_text(encoding="utf-8"))
+        if doc.get("format") != BACKUP_FORMAT:
+            raise ValueError("format")
+        params = KeyParams.from_dict(doc["params"])
+        kdf = crypto.ScryptParams.from_dict(doc["kdf"])
+        wrapped = base64.b64decode(doc["wrapped_key"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise KeyError_(f"{backup} is not a readable Triage Assistant key backup.") from None
+    try:
+        key = crypto.decrypt(crypto.derive_key(backup_passphrase, kdf), wrapped, BACKUP_AAD)
+    except crypto.DecryptionError:
+        raise KeyError_("The backup passphrase is wrong; nothing was restored.") from None
+    reference = read_key_check(paths.store_path) or params.key_check
+    if not crypto.key_matches(key, reference):
+        raise KeyError_(
+            "The key in this backup does not match the case store in this data directory; nothing was restored.",
+            "Use the backup made for this store, or point --data-dir at the store it belongs to.",
+        )
+    if params.source == "keyring":
+        usable, backend = keyring_status()
+        if not usable:
+            raise KeyError_(f"This backup holds a keyring key, but {backend}; nothing was restored.", "Restore it on a machine with an OS keyring.")
+        _keyring_set(keyring_entry(paths), key)
+    save_params(paths, replace(params, key_check=crypto.make_key_check(key), pending=None))
+    log.info("data key restored from a backup")
+    return params.source
 
 
 # ---- status ------------------------------------------------------------------------------------
@@ -535,6 +626,7 @@ def describe_key_source(paths: AppPaths) -> str:
 
 
 __all__ = [
+    "ENV_BACKUP_PASSPHRASE",
     "ENV_KEY_SOURCE",
     "ENV_PASSPHRASE",
     "ENV_PASSPHRASE_FILE",
@@ -550,5 +642,9 @@ __all__ = [
     "keyring_status",
     "load_params",
     "obtain_data_key",
+    "restore_key_backup",
     "rotate_data_key",
+    "store_initialised",
+    "unlock_store",
+    "write_key_backup",
 ]
