@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from triage_app.core.intake import Intake
 from triage_app.core.protocols import RedactedText
-from triage_app.core.results import Escalation, ModelInfo, WordAttribution
+from triage_app.core.results import CaseRecord, Escalation, ModelInfo, RedactionSpan, TriageResult, WordAttribution
 
 FAKE_MODEL = ModelInfo(name="fake-model", version="0.0.0", sha256="f" * 64)
 
@@ -153,3 +153,47 @@ class BagOfWordsLogits:
         mask = np.asarray(attention_mask)
         self.calls.append(ids.shape)
         return (self.table[ids] * mask[..., None]).sum(axis=1)
+
+
+def sample_case_record(
+    case_id: str | None = None,
+    *,
+    text: str = "central chest pain for 2 days, [NAME_1] says worse on exertion",
+    created_at: str = "2026-11-28T10:00:00Z",
+    suggested_level: int = 2,
+    final_level: int | None = None,
+    clinician: str = "Dr Test",
+    override_reason: str = "",
+    age: float | None = 54,
+    sex: str | None = "female",
+    vitals: dict[str, float] | None = None,
+) -> CaseRecord:
+    """A saved case built from plain values (redacted text), for store/export/PDF tests."""
+    import uuid
+
+    from triage_app.core.intake import Vitals
+
+    probs = [0.05] * 5
+    probs[suggested_level - 1] = 0.8
+    result = TriageResult(
+        intake=Intake(text, age_years=age, sex=sex, vitals=Vitals.from_dict(vitals if vitals is not None else {"hr": 104, "spo2": 96})),
+        probabilities=tuple(probs),
+        model_level=suggested_level,
+        escalations=(),
+        final_level=suggested_level,
+        uncertain=False,
+        model=FAKE_MODEL,
+        device="CPU (fake classifier)",
+        attributions=(WordAttribution(0, 7, "central", 0.5),),
+        attribution_method="fast",
+        attribution_target=suggested_level,
+    )
+    return CaseRecord(
+        case_id=case_id or uuid.uuid4().hex,
+        created_at=created_at,
+        result=result,
+        final_level=suggested_level if final_level is None else final_level,
+        clinician=clinician,
+        override_reason=override_reason,
+        redaction_spans=(RedactionSpan(40, 50, "NAME", "[NAME_1]"),),
+    )
