@@ -1,0 +1,200 @@
+"""NegEx-style context for phrase matches: negated, historical or hypothetical mentions.
+
+A match is *not current* when, within its clause, a trigger precedes it by at most
+:data:`MAX_GAP_WORDS` words ("denies chest pain", "no LOC", "h/o MI", "if chest pain") or
+follows it closely ("chest pain denied", "MI in 2019", "stroke 3 years ago"). A clause ends at
+sentence punctuation, a comma, or a conjunction that opens new information ("but", "however",
+"now", "here for", "presents with"...). Pseudo-triggers such as "no change" or "not only" are
+not negations.
+
+"Resolved" is not a negation: ACS with pain that has resolved is still high risk (CLINICAL_REFERENCE).
+
+Deliberate bias: when in doubt a mention counts as current, because a missed red flag
+(under-triage) is worse than an extra one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["MAX_GAP_WORDS", "MentionContext", "clause_bounds", "mention_context"]
+
+MAX_GAP_WORDS = 5
+
+_PRE_NEGATION = (
+    r"no",
+    r"not",
+    r"nil",
+    r"never",
+    r"denies",
+    r"denied",
+    r"deny",
+    r"denying",
+    r"without",
+    r"w/o",
+    r"negative for",
+    r"neg for",
+    r"free of",
+    r"absence of",
+    r"no signs? of",
+    r"no evidence of",
+    r"no history of",
+    r"no hx of",
+    r"no c/o",
+    r"not complaining of",
+    r"doesn'?t have",
+    r"does not have",
+    r"did not have",
+    r"didn'?t have",
+    r"ruled out",
+)
+_PRE_HISTORY = (
+    r"h/o",
+    r"hx of",
+    r"hx",
+    r"history of",
+    r"pmh(x)?( of)?",
+    r"past (medical )?history( of)?",
+    r"previous",
+    r"previously",
+    r"prior (history|hx)( of)?",
+    r"remote",
+    r"family history( of)?",
+    r"fhx?( of)?",
+    r"(mother|father|brother|sister|mum|mom|dad|grandmother|grandfather) (had|has|with|died of)",
+)
+_PRE_HYPOTHETICAL = (
+    r"if",
+    r"in case of",
+    r"watch for",
+    r"return if",
+    r"return for",
+    r"advised to return",
+    r"safety.?net(ted|ting)? for",
+    r"worried about",
+    r"concerned about",
+    r"afraid of",
+    r"fear of",
+    r"risk of",
+    r"plan(s|ned|ning)? to",
+    r"thinking (of|about)",
+)
+_POST_NEGATION = (
+    r"denied",
+    r"absent",
+    r"negative",
+    r"ruled out",
+    r"not present",
+    r"none",
+    r"unlikely",
+)
+_POST_HISTORY = (
+    r"(in )?(19|20)\d\d",
+    r"\d+ (years?|yrs?|months?|mo) ago",
+    r"(last|previous) (year|month)",
+    r"as a child",
+    r"years ago",
+    r"in the past",
+)
+_PSEUDO = (
+    r"no (change|increase|decrease|further|longer able)",
+    r"not only",
+    r"not certain( if| whether)?",
+    r"not sure( if| whether)?",
+    r"no improvement",
+    r"not (improving|improved|better|responding to|settling|stopping|resolving)",
+    r"without (improvement|relief)",
+    r"gram negative",
+)
+_TERMINATORS = (
+    r"[.;!?\n]",
+    r",",
+    r"\bbut\b",
+    r"\bhowever\b",
+    r"\balthough\b",
+    r"\bthough\b",
+    r"\bexcept\b",
+    r"\byet\b",
+    r"\bnow\b",
+    r"\btoday\b",
+    r"\bcurrently\b",
+    r"\bhere (for|with)\b",
+    r"\bpresents? with\b",
+    r"\bpresenting with\b",
+    r"\bc/o\b",
+    r"\bcomplain(s|ing)? of\b",
+    r"\bthen\b",
+    r"\bsince\b",
+    r"\bwhich\b",
+    r"\bapart from\b",
+    r"\baside from\b",
+)
+
+
+def _alt(parts: tuple[str, ...]) -> str:
+    return "|".join(sorted(parts, key=len, reverse=True))
+
+
+_PRE_RE = {
+    "negated": re.compile(rf"(?<![\w/])(?:{_alt(_PRE_NEGATION)})(?![\w/])", re.IGNORECASE),
+    "history": re.compile(rf"(?<![\w/])(?:{_alt(_PRE_HISTORY)})(?![\w/])", re.IGNORECASE),
+    "hypothetical": re.compile(rf"(?<![\w/])(?:{_alt(_PRE_HYPOTHETICAL)})(?![\w/])", re.IGNORECASE),
+}
+_POST_RE = {
+    "negated": re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{_alt(_POST_NEGATION)})\b", re.IGNORECASE),
+    "history": re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{_alt(_POST_HISTORY)})\b", re.IGNORECASE),
+}
+_PSEUDO_RE = re.compile(rf"(?<![\w/])(?:{_alt(_PSEUDO)})(?![\w/])", re.IGNORECASE)
+_TERM_RE = re.compile(_alt(_TERMINATORS), re.IGNORECASE)
+_WORD_RE = re.compile(r"[\w/']+")
+
+
+@dataclass(frozen=True)
+class MentionContext:
+    """Why a mention is not current, if it is not.
+
+    Attributes:
+        status: "current", "negated", "history" or "hypothetical".
+        trigger: The trigger words that decided it ("" when current).
+    """
+
+    status: str
+    trigger: str = ""
+
+    @property
+    def current(self) -> bool:
+        return self.status == "current"
+
+
+def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around ``text[start:end]``: from the last terminator before to the next after."""
+    left = 0
+    for m in _TERM_RE.finditer(text, 0, start):
+        left = m.end()
+    nxt = _TERM_RE.search(text, end)
+    right = nxt.start() if nxt else len(text)
+    return left, right
+
+
+def mention_context(text: str, start: int, end: int) -> MentionContext:
+    """Classify the mention ``text[start:end]`` as current, negated, historical or hypothetical."""
+    left, right = clause_bounds(text, start, end)
+    before = text[left:start]
+    pseudo_spans = [(m.start(), m.end()) for m in _PSEUDO_RE.finditer(before)]
+    best: tuple[int, str, str] | None = None  # (gap words, status, trigger): nearest trigger wins
+    for status, pattern in _PRE_RE.items():
+        for m in pattern.finditer(before):
+            if any(ps <= m.start() < pe for ps, pe in pseudo_spans):
+                continue
+            gap = len(_WORD_RE.findall(before[m.end() :]))
+            if gap <= MAX_GAP_WORDS and (best is None or gap < best[0]):
+                best = (gap, status, m.group(0))
+    if best is not None:
+        return MentionContext(best[1], best[2].lower())
+    after = text[end:right]
+    for status, pattern in _POST_RE.items():
+        m = pattern.search(after)
+        if m:
+            return MentionContext(status, m.group(0).strip().lower())
+    return MentionContext("current")
