@@ -1,0 +1,122 @@
+"""Every date element except the year, and ages over 89.
+
+Decisions (see docs/agents/redaction-decisions.md): a year standing alone is kept (Safe
+Harbor allows it); a month alone is redacted ("in July"), except the ambiguous "May" and
+"March" which need a day or year; weekdays and clock times are kept (they are not date
+elements); durations ("for 3 days", "x2d") are kept; "m/d" numbers that are clinical
+ratios (pain 5/10, strength 4/5, 1/2 tab, BP) are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from triage_app.privacy.recognizers.base import Recognizer
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_MONTH_FULL_SAFE = r"(?:january|february|april|june|july|august|september|october|november|december|sept)"
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_ORD = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)"
+_DAY_ANY = r"(?:" + _ORD + r"|" + _DAY + r")"
+_MON_NUM = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"(?:\d{4}|'?\d{2})"
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
+
+#: Words right after an m/d number that make it a clinical ratio, not a date.
+_NOT_DATE_AFTER = re.compile(
+    r"\s*(?:mg|mcg|g|gm|ml|cc|l|units?|u|tabs?|tablets?|caps?|amps?|vials?|strength|ns|nss|"
+    r"inch(?:es)?|in|cups?|gallons?|bottles?|pints?|glass(?:es)?|cans?|pack|ppd|pain|of|"
+    r"scale|score|power|murmur|sem|sm|hsm|dm|reflexes|pulses?|lumen|mm|cm|%|x\b|times)\b",
+    re.IGNORECASE,
+)
+#: Words shortly before an m/d number that make it a score, grade or ratio.
+_NOT_DATE_BEFORE = re.compile(
+    r"(?:pain|score|scale|rated|rates|level|strength|grade|grip|power|motor|murmur|sem|reflex(?:es)?|"
+    r"pupils?|perrl[a]?|bp|b/p|nbp|abp|nibp|cvp|pap|pa|map|i:e|ie|ratio|mae|moves|dose|doses|cath|"
+    r"ventilator|vent|peep|ps|cpap|bipap|x|gtts?|drops?|fraction|about|approx|qty|of|out of|lumen)\s*[:=]?\s*$",
+    re.IGNORECASE,
+)
+
+
+class DateRecognizer(Recognizer):
+    """Dates in numeric, ISO and written forms, month names, ordinals and holidays."""
+
+    LABEL = "DATE"
+    PATTERNS = (
+        # ISO 2024-03-14, 2024/03/14
+        ("iso", r"(?<![\w/.-])\d{4}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?(?![\w/.-]*\d)", 0.95),
+        # 3/14/2024, 14/03/24, 3-14-2024, 14.03.2024
+        ("dmy-mdy", r"(?<![\w/.-])\d{1,2}([/.-])\d{1,2}\1" + _YEAR + r"(?![\w/.]*\d)", 0.9),
+        # 3/14 and 10/15-10/16 (day-month without year, slash only)
+        ("md", r"(?<![\w/.:+-])" + _MON_NUM + r"/" + _DAY + r"(?![\w/]|\.\d|:\d)", 0.8),
+        # 8/84, 11/2019 (month/year)
+        ("my", r"(?<![\w/.:+-])" + _MON_NUM + r"/(?:\d{4}|[4-9]\d|3[2-9])(?![\w/]|\.\d)", 0.8),
+        # March 14, Mar. 14th, March 14, 2024, Mar-14, 14 Mar 2024, 14th of March, the 3rd of May
+        ("month-day", r"\b" + _MONTH + r"\.?[\s-]+" + _DAY_ANY + r"\b(?:,?\s*" + _YEAR + r"\b)?", 0.9),
+        ("day-month", r"\b" + _DAY_ANY + r"(?:\s+of)?[\s-]+" + _MONTH + r"\b\.?(?:,?\s*" + _YEAR + r"\b)?", 0.9),
+        # March 2024, Oct '89
+        ("month-year", r"\b" + _MONTH + r"\.?,?\s+(?:\d{4}|'\d{2})\b", 0.9),
+        # month alone (not the ambiguous may/march/short forms)
+        ("month", r"\b" + _MONTH_FULL_SAFE + r"\b", 0.7),
+        # Tuesday the 3rd, on the 14th, since the 2nd
+        ("weekday-ordinal", r"\b" + _WEEKDAY + r",?\s+(?:the\s+)?(?P<phi>" + _ORD + r")\b", 0.85),
+        (
+            "the-ordinal",
+            r"\b(?:on|since|until|till|by|before|after|from|of|starting|through|thru)\s+the\s+(?P<phi>" + _ORD + r")\b(?!\s+(?:day|dose|time|week|hour|attempt|trial|floor|degree|percentile|grade|intercostal|rib|toe|finger|digit|cycle|cranial|nerve|ics))",
+            0.8,
+        ),
+        # holidays that pin a date
+        (
+            "holiday",
+            r"\b(?:christmas|xmas|thanksgiving|easter|new\s+year'?s(?:\s+(?:day|eve))?|halloween|"
+            r"independence\s+day|memorial\s+day|labou?r\s+day|veterans\s+day|valentine'?s\s+day|"
+            r"st\.?\s+patrick'?s\s+day|mother'?s\s+day|father'?s\s+day|boxing\s+day|hanukkah|ramadan|eid|diwali)\b",
+            0.85,
+        ),
+    )
+
+    def validate(self, text: str, match: re.Match[str], pattern: str) -> bool:
+        if pattern in ("md", "my", "dmy-mdy"):
+            start, end = match.span()
+            after = text[end : end + 20]
+            before = text[max(0, start - 25) : start]
+            if pattern == "dmy-mdy":
+                a, b = (int(x) for x in re.findall(r"\d+", match.group())[:2])
+                if not ((a <= 12 and b <= 31) or (b <= 12 and a <= 31)) or a == 0 or b == 0:
+                    return False
+                return True
+            if _NOT_DATE_AFTER.match(after) or _NOT_DATE_BEFORE.search(before):
+                return False
+            # "2/2" is shorthand for "secondary to"; "1/2" a half, unless a date cue is near.
+            if pattern == "md" and match.group() in ("2/2", "1/2", "1/3", "2/3", "1/4", "3/4") and not re.search(
+                r"(?:on|since|from|until|dated?|admitted|adm|started|began|placed|d/c'?d?)\s*$", before, re.IGNORECASE
+            ):
+                return False
+            # x/10 after "pain" is caught above; a lone "10/10" or "0/10" is a score either way
+            if re.fullmatch(r"\d{1,2}/10", match.group()) and re.search(r"pain|/10", text[max(0, start - 60) : end + 30], re.IGNORECASE):
+                return False
+        return True
+
+
+class AgeOver89Recognizer(Recognizer):
+    """Ages of 90 and over ("92 yo", "aged 94", "in her 90s", "95M")."""
+
+    LABEL = "AGE"
+    _AGE = r"(?P<phi>(?:9\d|1[0-3]\d)(?:\.\d)?)"
+    PATTERNS = (
+        (
+            "age-unit",
+            r"(?<![\w.])" + _AGE + r"\s*-?\s*(?:yo|y\.?o\.?|y/o|yrs?|years?|year-old|yr-old|yrs?\s+old|years?\s+old|years?-old|year\s+old)\b",
+            0.9,
+        ),
+        ("aged", r"\b(?:aged?|age:|age\s+of)\s*:?\s*" + _AGE + r"\b", 0.9),
+        ("decade", r"\b(?:in\s+(?:his|her|their)\s+(?:late\s+|early\s+|mid\s+|mid-)?)(?P<phi>(?:9|1[0-3])0'?s)\b", 0.85),
+        ("nonagenarian", r"\b(?:nonagenarian|centenarian|supercentenarian)s?\b", 0.8),
+        ("age-sex", r"(?<![\w.])(?P<phi>(?:9\d|1[0-3]\d))\s?(?:yo)?\s?(?:m|f|male|female|man|woman|gentleman|lady)\b(?!\w)", 0.8),
+    )
+
+
+__all__ = ["AgeOver89Recognizer", "DateRecognizer"]

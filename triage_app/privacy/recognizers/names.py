@@ -1,0 +1,218 @@
+"""Names of patients, relatives and clinicians, in mixed case or ALL CAPS.
+
+Capital letters cannot be trusted (nursing notes are often upper case), so a token is a
+name when a cue says so ("Dr", "Mrs", "wife", "spoke with", ", RN") or when it is in the
+census name lists and is no English, clinical or function word. A name that starts a run
+takes the following surname-like tokens with it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from triage_app.privacy.recognizers.base import Candidate, Recognizer
+
+_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
+_EPONYM_AFTER = re.compile(
+    r"(?:'s|’s|s)?\s+(?:disease|syndrome|sign|palsy|phenomenon|fracture|test|maneuver|manoeuvre|reflex|triad|"
+    r"ulcer|criteria|score|scale|catheter|collar|tube|bag|line|drain|dressing|procedure|operation|repair|"
+    r"solution|stockings|boots|classification|coma|law|node|nodes|cell|cells|lymphoma|sarcoma|esophagus|"
+    r"contracture|cyst|hernia|diverticulum|encephalopathy|chorea|dementia|ataxia|dystrophy|anomaly|mask|valve|"
+    r"incision|position|respirations|breathing|pouch|graft|shunt|filter|clamp|forceps|retractor)\b",
+    re.IGNORECASE,
+)
+
+
+class NameRecognizer(Recognizer):
+    """Personal names. ``PATTERNS`` are the cue phrases; ``CONTEXT`` the relation words."""
+
+    LABEL = "NAME"
+    TITLES: ClassVar[tuple[str, ...]] = (
+        "dr", "drs", "doctor", "mr", "mrs", "ms", "miss", "mister", "mx", "prof", "professor", "rev", "reverend",
+        "fr", "father", "sr", "sister", "nurse", "sir", "dame", "lady", "lord", "capt", "captain", "sgt", "judge",
+    )
+    CREDENTIALS: ClassVar[tuple[str, ...]] = (
+        "rn", "bsn", "msn", "lpn", "lvn", "cna", "md", "do", "np", "fnp", "anp", "acnp", "pa", "pa-c", "rrt", "crt",
+        "rt", "msw", "licsw", "lcsw", "sw", "pharmd", "rph", "dpt", "otr", "ccrn", "phd", "mbbs", "frcp", "mrcp",
+        "dds", "dmd", "cnm", "crna", "aprn", "emt", "paramedic", "rd", "slp", "ccc",
+    )
+    CONTEXT: ClassVar[tuple[str, ...]] = (
+        "wife", "husband", "spouse", "partner", "daughter", "daughters", "dtr", "son", "sons", "mother", "mom", "mum",
+        "father", "dad", "sister", "sisters", "sis", "brother", "brothers", "bro", "sibling", "siblings", "nephew",
+        "niece", "aunt", "uncle", "cousin", "grandson", "granddaughter", "grandmother", "grandfather", "grandma",
+        "grandpa", "granddtr", "stepson", "stepdaughter", "stepmother", "stepfather", "friend", "friends",
+        "neighbor", "neighbour", "fiance", "fiancee", "fiancé", "fiancée", "girlfriend", "boyfriend", "gf", "bf",
+        "proxy", "hcp", "guardian", "caregiver", "carer", "roommate", "companion", "significant other", "so",
+        "child", "children", "kids", "family member", "in-law", "son-in-law", "daughter-in-law", "spokesperson",
+        "contact", "pcp", "attending", "resident", "intern", "fellow", "surgeon", "cardiologist", "team",
+    )
+    PATTERNS = (
+        ("name-is", r"(?i:\b(?:name\s+is|named|name:|pt'?s\s+name|patient'?s\s+name|goes\s+by|known\s+as|aka|called\s+herself|called\s+himself)\s+)(?P<phi>[A-Za-z])", 0.9),
+    )
+    _VERB_CUE = re.compile(
+        r"\b(?:called|calls|spoke\s+(?:with|to)|speaking\s+(?:with|to)|talked\s+(?:with|to)|per|paged|notified|"
+        r"discussed\s+with|met\s+with|updated|informed|seen\s+by|evaluated\s+by|examined\s+by|consulted|"
+        r"signed\s+out\s+to|report\s+(?:given\s+)?to|endorsed\s+to|handed\s+over\s+to|cc|c\.c\.|by|from|with|and|to|"
+        r"visited\s+by|visit\s+from|accompanied\s+by|care\s+of|c/o|attn|dear|thanks|thank\s+you|regards)\s*:?\s*$",
+        re.IGNORECASE,
+    )
+
+    def __init__(self, lexicon: object) -> None:
+        super().__init__(lexicon)  # type: ignore[arg-type]
+        self._titles = frozenset(self.TITLES)
+        self._credentials = frozenset(self.CREDENTIALS)
+        self._relations = frozenset(c for c in self.CONTEXT if " " not in c)
+
+    # -- token tests -------------------------------------------------------------------
+    @staticmethod
+    def _base(word: str) -> str:
+        w = word.lower().replace("’", "'")
+        return w[:-2] if w.endswith("'s") else w
+
+    def _is_stop(self, word: str) -> bool:
+        w = self._base(word)
+        return self.lexicon.is_stopword(w) or w in self._titles or w in self._credentials or w in self._relations
+
+    def _lexicon_name(self, word: str) -> bool:
+        w = self._base(word)
+        return self.lexicon.is_name(w) and not self._is_stop(w)
+
+    def _unknown(self, word: str) -> bool:
+        """Not a dictionary, clinical or function word (so possibly a rare surname)."""
+        w = self._base(word)
+        return len(w) >= 2 and not self.lexicon.is_common(w) and not self._is_stop(w) and w.isalpha() is not False
+
+    def _name_like(self, word: str, *, cued: bool, upper_text: bool) -> bool:
+        if self._is_stop(word):
+            return False
+        if cued:
+            return True
+        if self._lexicon_name(word) and not self.lexicon.is_common(self._base(word)):
+            return True
+        if not upper_text and word[:1].isupper() and not word.isupper() and self._lexicon_name(word):
+            return True
+        return False
+
+    # -- analysis ----------------------------------------------------------------------
+    def analyze(self, text: str) -> list[Candidate]:
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
+        if not tokens:
+            return []
+        letters = [c for c in text if c.isalpha()]
+        upper_text = sum(c.isupper() for c in letters) > 0.6 * max(1, len(letters))
+        marks: dict[int, float] = {}  # token index -> score
+
+        def gap(i: int) -> str:
+            """Characters between token i and token i+1."""
+            return text[tokens[i][1] : tokens[i + 1][0]] if i + 1 < len(tokens) else ""
+
+        def take_run(i: int, score: float, *, first_cued: bool, max_len: int = 3) -> None:
+            """Mark token i (if name-like) and the surname-like tokens that follow it."""
+            n = 0
+            while i < len(tokens) and n < max_len:
+                word = tokens[i][2]
+                if n > 0:
+                    g = gap(i - 1)
+                    if not re.fullmatch(r"\.?\s{1,2}|\s?-\s?|\.", g) or "\n" in g:
+                        break
+                cued = first_cued and n == 0
+                initial = len(word) == 1 and word.isalpha() and (text[tokens[i][1] : tokens[i][1] + 1] == "." or n == 0 and first_cued)
+                if initial and word.lower() not in ("a", "i") or initial and first_cued:
+                    marks[i] = max(marks.get(i, 0.0), score)
+                elif n == 0 and self._name_like(word, cued=cued, upper_text=upper_text):
+                    marks[i] = max(marks.get(i, 0.0), score)
+                elif n > 0 and not self._is_stop(word) and (
+                    self._lexicon_name(word) and not self.lexicon.is_common(self._base(word))
+                    or self._unknown(word)
+                    or (not upper_text and word[:1].isupper() and not word.isupper() and not self.lexicon.is_common(self._base(word)))
+                ):
+                    marks[i] = max(marks.get(i, 0.0), score)
+                else:
+                    break
+                n += 1
+                i += 1
+
+        for i, (start, end, word) in enumerate(tokens):
+            low = self._base(word)
+            nxt = i + 1
+            # 1. Titles: "Dr. Smith", "MRS BRUCER", "mr.renzi"
+            if low in self._titles and nxt < len(tokens):
+                g = gap(i)
+                if re.fullmatch(r"\.?\s{0,3}", g) and "\n" not in g:
+                    cand = tokens[nxt][2]
+                    # "ms" is also "mental status" / "multiple sclerosis": it needs a name-like word
+                    weak_title = low in ("ms", "sr", "sister", "father", "nurse", "lady", "judge", "fr", "dr") and not (g.startswith(".") or word[:1].isupper() and not upper_text)
+                    if not weak_title or self._lexicon_name(cand) or self._unknown(cand) or len(cand) == 1:
+                        take_run(nxt, 0.9, first_cued=True)
+            # 2. Credentials after: "Jean Hudson, RN", "HERMAN W. EMPERATRICE, RRT"
+            if low in self._credentials and i > 0 and (word.isupper() or len(word) > 2) and not self._is_followed_by_noun_use(text, end):
+                g = text[tokens[i - 1][1] : start]
+                if re.fullmatch(r"\s*,?\s*", g) and "\n" not in g:
+                    j = i - 1
+                    run: list[int] = []
+                    while j >= 0 and len(run) < 3:
+                        w = tokens[j][2]
+                        if self._is_stop(w) or (self.lexicon.is_common(self._base(w)) and not self._lexicon_name(w) and len(w) > 1):
+                            break
+                        run.append(j)
+                        if j == 0:
+                            break
+                        g2 = text[tokens[j - 1][1] : tokens[j][0]]
+                        if not re.fullmatch(r"\.?\s{1,2}", g2):
+                            break
+                        j -= 1
+                    for k in run:
+                        marks[k] = max(marks.get(k, 0.0), 0.85)
+            # 3. Relations: "wife Carol", "daughter is mrs. marcela carlson", "sons David and Theodore"
+            if low in self._relations and nxt < len(tokens):
+                k = nxt
+                # skip connecting words: "is", "named", ",", "(", "mrs."
+                while k < len(tokens) and self._base(tokens[k][2]) in ("is", "named", "name", "called", "mrs", "mr", "ms", "miss", "was", "the", "his", "her", "their", "pt's"):
+                    k += 1
+                if k < len(tokens) and k - nxt <= 3 and "\n" not in text[end : tokens[k][0]]:
+                    cand = tokens[k][2]
+                    if self._lexicon_name(cand) or self._unknown(cand) or (not upper_text and cand[:1].isupper() and not self._is_stop(cand)):
+                        take_run(k, 0.85, first_cued=True)
+            # 4. Verbs: "spoke with Carol", "per Jenks", "called by son Bill"
+            if low not in self._titles and i > 0 and self._VERB_CUE.search(text, max(0, start - 30), start):
+                if (self._lexicon_name(word) and (not self.lexicon.is_common(low) or (not upper_text and word[:1].isupper()))) or (
+                    self._unknown(word) and (not upper_text and word[:1].isupper() and not word.isupper())
+                ):
+                    take_run(i, 0.75, first_cued=True)
+            # 5. Lexicon: census names that are no ordinary word
+            if i not in marks and self._name_like(word, cued=False, upper_text=upper_text) and len(low) >= 3:
+                if not (not upper_text and word.isupper() and len(word) <= 4):
+                    take_run(i, 0.65, first_cued=False)
+        for m in self._compiled[0][1].finditer(text):
+            idx = next((k for k, t in enumerate(tokens) if t[0] == m.start("phi")), None)
+            if idx is not None:
+                take_run(idx, 0.9, first_cued=True)
+
+        # "sarah and margie", "David and Theodore": a name-list continues after "and" / ","
+        changed = True
+        while changed:
+            changed = False
+            for i in sorted(marks):
+                for j in (i + 2,):
+                    if j < len(tokens) and j not in marks and self._base(tokens[i + 1][2]) in ("and", "or", "&") and self._lexicon_name(tokens[j][2]):
+                        marks[j] = marks[i]
+                        changed = True
+
+        out: list[Candidate] = []
+        for i, score in marks.items():
+            start, end, word = tokens[i]
+            if score < 0.9 and _EPONYM_AFTER.match(text, end):
+                continue  # Parkinson's disease, Bell's palsy, Foley catheter
+            if word.lower().endswith(("'s", "’s")):
+                end -= 2
+            out.append(Candidate(start, end, self.LABEL, score, self.name))
+        return out
+
+    @staticmethod
+    def _is_followed_by_noun_use(text: str, end: int) -> bool:
+        """'MD aware', 'RN to follow': a credential used as a noun, not after a name."""
+        return False
+
+
+__all__ = ["NameRecognizer"]
