@@ -127,3 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = ["CliContext", "build_parser", "main"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
