@@ -1,0 +1,109 @@
+"""MODEL_CARD.md for a bundle: intended use, training data, metrics (under-triage first), limitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+METRIC_ORDER: tuple[tuple[str, str], ...] = (
+    ("under_triage_rate", "Under-triage rate (predicted less urgent than gold) — target ≤ 5%"),
+    ("sensitivity_l1_2", "Sensitivity for levels 1–2 — target ≥ 95%"),
+    ("accuracy", "Exact accuracy — target ≥ 70%"),
+    ("quadratic_kappa", "Quadratic-weighted kappa — target ≥ 0.80"),
+    ("ece", "Expected calibration error (top label, 10 bins)"),
+    ("over_triage_rate", "Over-triage rate"),
+    ("tier3_accuracy", "3-tier accuracy (1–2 / 3–4 / 5)"),
+    ("macro_f1", "Macro-F1"),
+)
+PERCENT_KEYS = frozenset({"under_triage_rate", "sensitivity_l1_2", "accuracy", "over_triage_rate", "tier3_accuracy"})
+
+
+def _fmt(key: str, value: Any) -> str:
+    if not isinstance(value, int | float):
+        return "n/a"
+    if value != value:  # NaN
+        return "n/a"
+    return f"{100 * value:.1f}%" if key in PERCENT_KEYS else f"{value:.3f}"
+
+
+def _table(metrics: dict[str, dict[str, Any]]) -> str:
+    sets = [name for name in ("test", "validation") if metrics.get(name)]
+    if not sets:
+        return "_No metrics recorded yet._\n"
+    header = "| metric | " + " | ".join(sets) + " |\n|---|" + "---|" * len(sets) + "\n"
+    rows = []
+    for key, label in METRIC_ORDER:
+        rows.append(f"| {label} | " + " | ".join(_fmt(key, metrics[s].get(key)) for s in sets) + " |")
+    ns = " | ".join(str(int(metrics[s].get("n", 0))) for s in sets)
+    rows.append(f"| cases | {ns} |")
+    return header + "\n".join(rows) + "\n"
+
+
+def render_model_card(manifest: dict[str, Any], training: dict[str, Any]) -> str:
+    """Markdown model card from the manifest fields and a training summary.
+
+    Args:
+        manifest: The bundle manifest (metrics, onnx, decision, uncertainty, temperature...).
+        training: Training facts: data source, case counts, split method, device, seconds,
+            examples/s, steps, stop reason, frozen layers, max_length, loss description.
+    """
+    onnx = manifest.get("onnx", {})
+    decision = manifest.get("decision", {})
+    rule = (
+        f"cumulative urgency, threshold {decision.get('threshold')}: the most urgent level whose cumulative "
+        "probability reaches the threshold"
+        if decision.get("rule") == "cumulative_urgency"
+        else "argmax (the most probable level)"
+    )
+    agreement = onnx.get("int8_agreement")
+    agreement_text = f"{100 * agreement:.1f}%" if isinstance(agreement, float) else "not measured"
+    metrics = manifest.get("metrics", {})
+    test_note = metrics.get("test", {}).get("dataset", "")
+    return f"""# Model card: {manifest.get('name')} {manifest.get('version')}
+
+## Intended use
+Decision support for clinical triage: it suggests an acuity level 1–5 (1 = immediate) from the
+**redacted** free-text presenting complaint. **The clinician decides.** The app always combines the
+suggestion with deterministic safety rules (danger-zone vital signs, red-flag phrases), which can only
+make a case more urgent. Not a diagnostic device; not for use without a clinician.
+
+## Model
+- Base encoder: `{manifest.get('base_model')}` (BERT, fine-tuned locally with a 5-level classification head).
+- Input: the redacted complaint text only (input format {manifest.get('input_format_version')}),
+  at most {manifest.get('max_length')} tokens; longer texts keep the first two thirds and the last third
+  of the token budget (head + tail).
+- Calibration (fitted on validation, never on the test set): temperature {manifest.get('temperature'):.3f};
+  decision rule {rule}; cases whose top probability is below
+  {manifest.get('uncertainty', {}).get('min_top_probability')} are flagged as uncertain.
+- Runtime: `{onnx.get('default')}` (ONNX opset {onnx.get('opset')}, dynamic int8); int8-vs-torch label
+  agreement {agreement_text}, largest probability difference {onnx.get('max_prob_diff')}
+  ({onnx.get('parity_dataset', '')}). Torch weights: `model.safetensors` (fp16).
+
+## Training data
+**The training data is GENERATED, not real patient data.** {training.get('data_description', '')}
+- Source: {training.get('data_source')}; {training.get('train_cases')} training and
+  {training.get('validation_cases')} validation cases ({training.get('split_how')}).
+- Loss: {training.get('loss')}
+- Run: {training.get('device')} — {training.get('steps')} steps, {training.get('epochs_done')} epochs,
+  {training.get('train_seconds')} s of training ({training.get('examples_per_second')} examples/s),
+  {training.get('stopped_because')}. Embeddings and the lowest {training.get('freeze_layers')} encoder
+  layers frozen. Seed {training.get('seed')}.
+
+## Metrics (model alone, before safety rules; under-triage first)
+Test = the hand-written test set{(' (' + test_note + ')') if test_note else ''}, written by hand, not by the generator, never
+used for training or tuning. Validation = generated cases held out by template/complaint family.
+
+{_table(metrics)}
+## Limitations
+- Trained on generated text: real notes differ in vocabulary, length, structure and case mix. A clinic
+  should evaluate it (`triage-app evaluate`) on its own labelled notes before relying on it, and can
+  fine-tune on them (`triage-app train`).
+- It reads text only; vital signs, age and sex count only when they are written in the text. The
+  safety rules handle structured vitals.
+- English only. Long narratives are cut to {manifest.get('max_length')} tokens (head + tail), so a detail
+  in the middle of a long note can be missed.
+- Probabilities are calibrated on generated validation data; on real data they may be over-confident.
+- Not validated prospectively; not a medical device.
+"""
+
+
+__all__ = ["render_model_card"]

