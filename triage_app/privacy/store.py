@@ -469,6 +469,17 @@ class CaseStore:
         self.close()
 
 
+def apply_retention(store: CaseStore, retention_days: int, audit: Any = None, *, clinician: str = "") -> int:
+    """Purge cases older than ``retention_days`` (0 keeps forever) and audit it as "purged".
+
+    Call it when the store is opened (the app and ``cases purge`` do). Returns cases removed.
+    """
+    count = store.purge(int(retention_days)) if retention_days and retention_days > 0 else 0
+    if count and audit is not None:
+        audit.append("purged", clinician=clinician, detail=f"older_than_days={int(retention_days)} count={count}")
+    return count
+
+
 class _Damaged(Exception):
     """Internal: quick_check reported damage."""
 
@@ -491,4 +502,4 @@ def _summary(data: dict[str, Any], redacted: str) -> CaseSummary:
     )
 
 
-__all__ = ["CaseStore", "damaged_copies", "move_aside", "normalize_timestamp", "read_key_check", "record_aad"]
+__all__ = ["CaseStore", "apply_retention", "damaged_copies", "move_aside", "normalize_timestamp", "read_key_check", "record_aad"]
