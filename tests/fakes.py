@@ -197,3 +197,105 @@ def sample_case_record(
         override_reason=override_reason,
         redaction_spans=(RedactionSpan(40, 50, "NAME", "[NAME_1]"),),
     )
+
+
+# --- GUI fakes (tests/ui) --------------------------------------------------------------------
+
+
+class InMemoryCaseRepository:
+    """CaseRepository kept in a dict (used by UI tests when the real store is unavailable)."""
+
+    def __init__(self) -> None:
+        from triage_app.core.results import CaseRecord
+
+        self.records: dict[str, CaseRecord] = {}
+        self.closed = False
+
+    def save(self, record: object) -> None:
+        self.records[record.case_id] = record  # type: ignore[attr-defined]
+
+    def get(self, case_id: str) -> object:
+        from triage_app.core.errors import StoreError
+
+        if case_id not in self.records:
+            raise StoreError(f"No saved case has the id {case_id}.")
+        return self.records[case_id]
+
+    def search(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        level: int | None = None,
+        text: str | None = None,
+        limit: int = 500,
+    ) -> list[object]:
+        from triage_app.core.protocols import CaseSummary
+
+        out = []
+        for rec in sorted(self.records.values(), key=lambda r: r.created_at, reverse=True):
+            day = rec.created_at[:10]
+            if (since and day < since) or (until and day > until) or (level and rec.final_level != level):
+                continue
+            if text and text.lower() not in rec.result.redacted_text.lower():
+                continue
+            out.append(
+                CaseSummary(
+                    rec.case_id, rec.created_at, rec.result.final_level, rec.final_level, rec.overridden,
+                    rec.result.redacted_text[:80], rec.clinician,
+                )
+            )
+        return out[:limit]
+
+    def purge(self, older_than_days: int) -> int:
+        return 0
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class MemoryAudit:
+    """AuditSink that keeps (action, case_id, clinician, detail) tuples."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, str | None, str, str]] = []
+
+    def append(self, action: str, *, case_id: str | None = None, clinician: str = "", detail: str = "") -> None:
+        self.entries.append((action, case_id, clinician, detail))
+
+    @property
+    def actions(self) -> list[str]:
+        return [e[0] for e in self.entries]
+
+
+def fake_pdf_renderer(record: object, out: object, **kwargs: object) -> object:
+    """Writes a tiny placeholder PDF holding only the case id (no text) and returns its path."""
+    from pathlib import Path
+
+    path = Path(str(out))
+    path.write_bytes(b"%PDF-1.4\n% fake triage pdf " + str(record.case_id).encode() + b"\n%%EOF\n")  # type: ignore[attr-defined]
+    return path
+
+
+class RegexRedactor:
+    """Redacts capitalised 'Mr/Mrs/Ms Name' and 10-digit numbers, with real spans."""
+
+    def redact(self, text: str) -> RedactedText:
+        import re
+
+        from triage_app.core.results import RedactionSpan
+
+        spans = []
+        out = []
+        pos = 0
+        counters: dict[str, int] = {}
+        for m in re.finditer(r"\b(?:Mr|Mrs|Ms)\.? [A-Z][a-z]+|\b\d{10}\b", text):
+            label = "ID" if m.group(0)[0].isdigit() else "NAME"
+            counters[label] = counters.get(label, 0) + 1
+            placeholder = f"[{label}_{counters[label]}]"
+            out.append(text[pos : m.start()])
+            out.append(placeholder)
+            pos = m.end()
+            spans.append(RedactionSpan(m.start(), m.end(), label, placeholder))
+        out.append(text[pos:])
+        return RedactedText("".join(out), tuple(spans))

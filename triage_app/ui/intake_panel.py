@@ -46,17 +46,29 @@ QUICK_COMPLAINTS: tuple[str, ...] = (
     "vomiting",
 )
 
-#: Vital field -> keywords that identify a rule about it (rule ids such as "vitals.spo2_low").
-_RULE_FIELD_KEYS: dict[str, tuple[str, ...]] = {
-    "hr": ("hr", "heart", "tachy", "brady", "pulse"),
-    "rr": ("rr", "resp", "breath", "apnoea", "apnea"),
-    "sbp": ("sbp", "systolic", "hypotens", "hypertens", "shock", "bp"),
-    "dbp": ("dbp", "diastolic", "hypertens"),
-    "spo2": ("spo2", "sat", "oxygen", "hypox"),
-    "temp": ("temp", "fever", "pyrex", "hypotherm", "hypertherm", "febrile"),
-    "gcs": ("gcs", "conscious", "coma"),
-    "avpu": ("avpu", "unrespons", "conscious"),
-    "pain": ("pain_score", "pain"),
+#: Rule id -> the vital fields it is about (the rule ids of triage_app.core.rules).
+RULE_FIELDS: dict[str, frozenset[str]] = {
+    "vitals.hr_high": frozenset({"hr"}),
+    "vitals.hr_low": frozenset({"hr"}),
+    "vitals.rr_high": frozenset({"rr"}),
+    "vitals.rr_low": frozenset({"rr"}),
+    "vitals.spo2_low": frozenset({"spo2"}),
+    "vitals.shock": frozenset({"sbp", "hr"}),
+    "vitals.hypotension": frozenset({"sbp"}),
+    "vitals.hypertension": frozenset({"sbp", "dbp"}),
+    "vitals.gcs_low": frozenset({"gcs"}),
+    "vitals.avpu": frozenset({"avpu"}),
+    "vitals.severe_pain_high_risk": frozenset({"pain"}),
+    "vitals.sirs": frozenset({"temp", "hr", "rr"}),
+    "vitals.hypothermia": frozenset({"temp"}),
+    "vitals.hyperthermia": frozenset({"temp"}),
+    "vitals.infant_fever": frozenset({"temp"}),
+}
+#: Fallback for rule ids not in the table: id words that name a field.
+_WORD_FIELDS: dict[str, str] = {
+    "hr": "hr", "rr": "rr", "spo2": "spo2", "sbp": "sbp", "dbp": "dbp", "gcs": "gcs", "avpu": "avpu",
+    "pain": "pain", "temp": "temp", "fever": "temp", "hypothermia": "temp", "hyperthermia": "temp",
+    "hypotension": "sbp", "hypertension": "sbp",
 }
 
 
@@ -74,15 +86,12 @@ def load_vocabulary(path: Path | None = None) -> list[str]:
 def fields_for_escalation(esc: Escalation) -> set[str]:
     """Which vital fields a rule escalation is about (by its rule id)."""
     rule = esc.rule.lower()
-    if not (rule.startswith("vital") or "vital" in rule):
+    if rule in RULE_FIELDS:
+        return set(RULE_FIELDS[rule])
+    if not rule.startswith("vitals."):
         return set()
-    tail = rule.split(".", 1)[-1]
-    parts = set(tail.replace("-", "_").split("_"))
-    out = set()
-    for field_name, keys in _RULE_FIELD_KEYS.items():
-        if any(k in parts or (len(k) > 3 and k in tail) for k in keys):
-            out.add(field_name)
-    return out
+    words = rule.split(".", 1)[1].replace("-", "_").split("_")
+    return {_WORD_FIELDS[w] for w in words if w in _WORD_FIELDS}
 
 
 class ComplaintEdit(QPlainTextEdit):
@@ -464,16 +473,28 @@ class IntakePanel(QFrame):
     def temperature_unit(self) -> str:
         return self._temp_unit
 
-    def _vitals_dict(self) -> dict[str, object]:
+    def _vitals_dict(self, errors: list[InputError] | None = None) -> dict[str, object]:
+        """Typed values of the filled vital fields.
+
+        A field that is not a number raises InputError, or is skipped and reported in
+        ``errors`` when a list is given.
+        """
         data: dict[str, object] = {}
         for key, vf in self.vitals.items():
             text = vf.text().replace(",", ".")
             if not text:
                 continue
-            if key == "temp":
-                data["temp_f" if self._temp_unit == "F" else "temp_c"] = text
-            else:
-                data[key] = text
+            name = ("temp_f" if self._temp_unit == "F" else "temp_c") if key == "temp" else key
+            try:
+                value = float(text)
+            except ValueError:
+                label = VITAL_RANGES["temp_c" if key == "temp" else key][3]
+                exc = InputError(name, f"{label}: expected a number, got {text[:12]!r}.")
+                if errors is None:
+                    raise exc from None
+                errors.append(exc)
+                continue
+            data[name] = value
         avpu = self.avpu_combo.currentData()
         if avpu:
             data["avpu"] = avpu
@@ -491,7 +512,7 @@ class IntakePanel(QFrame):
         self.age_error.hide()
         self.avpu_error.hide()
         # Field by field, so several errors show at once.
-        data = self._vitals_dict()
+        data = self._vitals_dict(errors)
         for key, value in data.items():
             if key == "dbp":
                 continue

@@ -565,7 +565,7 @@ class MainWindow(QMainWindow):
             progress.close()
             self._ig_progress = None
 
-        ops.explain_case(self.service, self.result, "ig", self.result.final_level).success(done).progress(
+        ops.explain_case(self.service, self.result, "ig", self.result.model_level).success(done).progress(
             lambda f, t: progress.setLabelText(t or progress.labelText())
         ).finished(close_progress).run(self.tasks)
 

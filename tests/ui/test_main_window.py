@@ -1,0 +1,333 @@
+"""The main window with a real TriageService built from fakes (no model loads)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.fakes import MemoryAudit
+from triage_app.core.errors import KeyError_, ModelError
+from triage_app.core.settings import Settings
+
+PHI_TEXT = "Mr Smith crushing chest pain 0123456789"
+
+
+def _fill_by_keyboard(qtbot: Any, window: Any, text: str = PHI_TEXT) -> None:
+    panel = window.intake_panel
+    panel.age_edit.setFocus()
+    qtbot.keyClicks(panel.age_edit, "58")
+    qtbot.keyClick(panel.age_edit, Qt.Key.Key_Tab)
+    qtbot.keyClicks(panel.vitals["hr"].edit, "112")
+    qtbot.keyClicks(panel.vitals["spo2"].edit, "95")
+    qtbot.keyClicks(panel.complaint, text)
+
+
+def test_full_keyboard_flow(qtbot: Any, make_window: Any, audit: MemoryAudit, tmp_path: Path) -> None:
+    window = make_window()
+    assert window.model_ready and window.store_ready
+    assert not window.banner.isVisible()
+    _fill_by_keyboard(qtbot, window)
+    # Ctrl+Enter in the complaint box classifies.
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        qtbot.keyClick(window.intake_panel.complaint, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    result = window.result
+    assert result is not None and result.final_level == 2
+    assert "Smith" not in result.redacted_text and "[NAME_1]" in result.redacted_text
+    assert window.result_panel.badge.accessibleName().startswith("Suggested level 2")
+    assert not window.act_save.isEnabled()  # no decision yet
+    # Override to level 1 from the keyboard: focus the level-1 choice, Space, type the reason.
+    button = window.decision_panel.level_buttons[0]
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    assert window.decision_panel.is_override
+    assert not window.act_save.isEnabled()  # reason still missing
+    qtbot.keyClicks(window.decision_panel.reason_edit, "grey and clammy")
+    assert window.act_save.isEnabled()
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.saved_record is not None, timeout=10_000)
+    record = window.saved_record
+    assert record.final_level == 1 and record.override_reason == "grey and clammy"
+    assert [s.label for s in record.redaction_spans] == ["NAME", "ID"]
+    assert {"saved", "overridden"} <= set(audit.actions)
+    # The case appears in history (Ctrl+2).
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 1
+    qtbot.waitUntil(lambda: window.history_view.table.rowCount() == 1, timeout=10_000)
+    assert window.history_view.cases[0].case_id == record.case_id
+    assert window.history_view.cases[0].overridden
+    assert "Smith" not in window.history_view.table.item(0, 4).text()
+    # Export PDF (Ctrl+P) from the triage page.
+    out = tmp_path / "case.pdf"
+    window.ask_pdf_path = lambda suggested: out  # type: ignore[method-assign]
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: out.exists() and "exported" in audit.actions, timeout=10_000)
+    assert out.read_bytes().startswith(b"%PDF")
+    assert window.last_error == ""
+
+
+def test_accept_with_one_key_then_reopen_from_history(qtbot: Any, make_window: Any, audit: MemoryAudit, tmp_path: Path) -> None:
+    window = make_window()
+    window.intake_panel.complaint.setPlainText("ankle sprain after football")
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        window.classify()
+    assert window.result.final_level == 5
+    # Focus lands on Accept: one key accepts.
+    qtbot.waitUntil(window.decision_panel.accept_button.hasFocus, timeout=3_000)
+    qtbot.keyClick(window.decision_panel.accept_button, Qt.Key.Key_Space)
+    assert window.decision_panel.final_level == 5 and not window.decision_panel.is_override
+    window.save_case()
+    qtbot.waitUntil(lambda: window.saved_record is not None, timeout=10_000)
+    assert "overridden" not in audit.actions
+    window.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: window.history_view.table.rowCount() == 1, timeout=10_000)
+    window.history_view.request_open()
+    qtbot.waitUntil(lambda: window.case_dialog is not None, timeout=10_000)
+    assert "viewed" in audit.actions
+    dialog = window.case_dialog
+    assert dialog.result_panel.result.redacted_text == "ankle sprain after football"
+    out = tmp_path / "again.pdf"
+    window.ask_pdf_path = lambda suggested: out  # type: ignore[method-assign]
+    dialog.export_button.click()
+    qtbot.waitUntil(out.exists, timeout=10_000)
+    dialog.close()
+
+
+def test_new_case_warns_when_unsaved(qtbot: Any, make_window: Any) -> None:
+    window = make_window()
+    window.intake_panel.complaint.setPlainText("chest pain")
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        window.classify()
+    asked: list[str] = []
+    window.confirm = lambda title, text: asked.append(title) or False  # type: ignore[method-assign]
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert asked and window.result is not None  # refused: case kept
+    window.confirm = lambda title, text: True  # type: ignore[method-assign]
+    window.new_case()
+    assert window.result is None and window.intake_panel.complaint.toPlainText() == ""
+
+
+def test_edit_after_classify_blocks_save_until_reclassified(qtbot: Any, make_window: Any) -> None:
+    window = make_window()
+    window.intake_panel.complaint.setPlainText("chest pain")
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        window.classify()
+    window.decision_panel.accept_suggestion()
+    assert window.act_save.isEnabled()
+    window.intake_panel.complaint.setPlainText("chest pain and sweating")
+    assert not window.act_save.isEnabled()
+    assert not window.result_panel.stale_label.isHidden()
+
+
+def test_review_redactions_is_what_gets_classified(qtbot: Any, make_window: Any) -> None:
+    window = make_window()
+    text = "Mr Smith from Leeds has chest pain"
+    window.intake_panel.complaint.setPlainText(text)
+
+    def approve(dialog: Any) -> bool:
+        assert dialog.list.count() == 1  # the redactor found the name
+        start = text.index("Leeds")
+        dialog.add_span(start, start + 5, "LOCATION")
+        return True
+
+    window._exec_dialog = approve  # type: ignore[method-assign]
+    window.review_redactions()
+    qtbot.waitUntil(lambda: window.approved is not None, timeout=10_000)
+    assert window.approved.text == "[NAME_1] from [LOCATION_1] has chest pain"
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        window.classify()
+    assert window.result.redacted_text == "[NAME_1] from [LOCATION_1] has chest pain"
+    assert [s.label for s in window.classification.redacted.spans] == ["NAME", "LOCATION"]
+
+
+def test_invalid_vital_goes_to_error_path_and_field(qtbot: Any, make_window: Any) -> None:
+    window = make_window()
+    window.intake_panel.vitals["hr"].edit.setText("900")
+    window.intake_panel.complaint.setPlainText("palpitations")
+    window.classify()
+    assert "20–300" in window.last_error
+    assert window.error_bar.isVisible()
+    assert not window.intake_panel.vitals["hr"].error.isHidden()
+    assert window.result is None
+
+
+def test_danger_zone_uses_service_rules(qtbot: Any, make_window: Any) -> None:
+    window = make_window()
+    window.intake_panel.vitals["spo2"].edit.setText("85")
+    qtbot.waitUntil(lambda: window.intake_panel.vitals["spo2"].in_danger, timeout=3_000)
+
+
+def test_no_model_starts_degraded(qtbot: Any, make_window: Any, service_factory: Any) -> None:
+    from triage_app.services import TriageService
+
+    def factory(settings: Settings, paths: Any, open_store: bool, provider: Any) -> Any:
+        svc = service_factory(settings, paths, open_store, provider)
+        return TriageService(
+            settings=settings, classifier=None, redactor=svc.redactor, rules=svc.rules, repository=svc.repository,
+            audit=svc.audit, model_error=ModelError("models/default/manifest.json is missing.", "Reinstall the app."),
+        )
+
+    window = make_window(factory=factory)
+    assert window.banner.isVisible()
+    assert "manifest.json is missing" in window.banner_label.text()
+    assert "Reinstall the app" in window.banner_label.text()
+    assert not window.act_classify.isEnabled() and not window.classify_button.isEnabled()
+    window.intake_panel.complaint.setPlainText("chest pain")
+    window.classify()
+    assert "manifest.json is missing" in window.last_error
+    window.tabs.setCurrentIndex(2)
+    assert "manifest.json is missing" in window.model_view.details.text()
+
+
+def test_wrong_passphrase_keeps_app_running_without_store(qtbot: Any, make_window: Any, app_paths: Any) -> None:
+    keys = pytest.importorskip("triage_app.privacy.keys")
+    store = pytest.importorskip("triage_app.privacy.store")
+    import keyring
+
+    from tests.fakes import NoKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())
+    try:
+        good = keys.obtain_data_key(app_paths, passphrase_provider=lambda first: "correct horse battery")
+        store.CaseStore.open(app_paths.store_path, good).close()
+        asked: list[bool] = []
+
+        def ask(first_time: bool) -> str:
+            asked.append(first_time)
+            return "wrong passphrase!"
+
+        from triage_app.services import TriageService
+
+        def factory(settings: Settings, paths: Any, open_store: bool, provider: Any) -> Any:
+            from tests.fakes import FakeClassifier, RegexRedactor
+            from tests.ui.conftest import SpO2Rules
+
+            repo = None
+            if open_store:
+                key = keys.obtain_data_key(paths, passphrase_provider=provider)
+                repo = store.CaseStore.open(paths.store_path, key)
+            return TriageService(settings=settings, classifier=FakeClassifier(), redactor=RegexRedactor(),
+                                 rules=SpO2Rules(), repository=repo)
+
+        window = make_window(factory=factory, ask_passphrase=ask)
+        assert asked == [False]  # asked on the GUI thread, through the bridge
+        assert window.model_ready and not window.store_ready
+        assert "passphrase is wrong" in window.banner_label.text()
+        assert window.banner_unlock_button.isVisible()
+        window.intake_panel.complaint.setPlainText("chest pain")
+        with qtbot.waitSignal(window.result_shown, timeout=10_000):
+            window.classify()
+        window.decision_panel.accept_suggestion()
+        assert not window.act_save.isEnabled()
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_worker_exception_reaches_one_error_path_without_phi(
+    qtbot: Any, make_window: Any, service_factory: Any, app_paths: Any
+) -> None:
+    from triage_app.core.app_logging import configure_logging
+
+    class Exploding:
+        info = service_factory.classifier.info
+        device_status = "CPU (exploding)"
+
+        def predict_proba(self, texts: Any) -> Any:
+            raise RuntimeError(f"bad tensor for {texts[0]}")
+
+    service_factory.classifier = Exploding()
+    log_file = configure_logging(app_paths.log_dir)
+    window = make_window()
+    window.intake_panel.complaint.setPlainText("Mrs Jones secret complaint")
+    with qtbot.waitSignal(window.error_shown, timeout=10_000) as blocker:
+        window.classify()
+    message = blocker.args[0]
+    assert "RuntimeError" in message
+    assert "secret" not in message and "Jones" not in message
+    assert window.error_bar.isVisible() and window.last_error == message
+    for handler in logging.getLogger("triage_app").handlers:
+        handler.flush()
+    text = log_file.read_text(encoding="utf-8")
+    assert "RuntimeError" in text
+    assert "secret" not in text and "Jones" not in text
+
+
+def test_close_warns_about_unsaved_case_and_keeps_no_phi_in_qsettings(
+    qtbot: Any, make_window: Any, app_paths: Any
+) -> None:
+    window = make_window()
+    window.intake_panel.complaint.setPlainText("Mr Smith chest pain")
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        window.classify()
+    window.confirm = lambda title, text: False  # type: ignore[method-assign]
+    window.close()
+    assert window.isVisible()
+    window.confirm = lambda title, text: True  # type: ignore[method-assign]
+    window.close()
+    assert not window.isVisible()
+    ini = app_paths.config_dir / "window.ini"
+    assert ini.exists()
+    content = ini.read_bytes()
+    assert b"Smith" not in content and b"chest" not in content
+
+
+def test_settings_are_persisted_and_theme_applied(qtbot: Any, make_window: Any, app_paths: Any) -> None:
+    import json
+
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    view = window.settings_view
+    view.theme.setCurrentIndex(view.theme.findData("high-contrast"))
+    view.clinician.setText("Dr Who")
+    view.save_button.click()
+    qtbot.waitUntil(lambda: window.settings.theme == "high-contrast", timeout=10_000)
+    data = json.loads(app_paths.settings_path.read_text(encoding="utf-8"))
+    assert data["theme"] == "high-contrast" and data["clinician_name"] == "Dr Who"
+    assert data["schema_version"] >= 1
+    assert QApplication.instance().property("triage_theme") == "high-contrast"
+    from triage_app.ui.theme import apply_theme
+
+    apply_theme(QApplication.instance(), "light")
+
+
+def test_copy_summary_is_redacted(qtbot: Any, make_window: Any) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    window = make_window()
+    window.intake_panel.complaint.setPlainText(PHI_TEXT)
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        window.classify()
+    qtbot.keyClick(window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    copied = QGuiApplication.clipboard().text()
+    assert "level 2" in copied and "[NAME_1]" in copied and "Smith" not in copied
+    assert "clinician decides" in copied
+
+
+def test_explain_in_detail_updates_attributions(qtbot: Any, make_window: Any) -> None:
+    window = make_window()
+    window.intake_panel.complaint.setPlainText("chest pain radiating")
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        window.classify()
+    assert window.result.attribution_method == "fast"
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.result.attribution_method == "ig"
+    assert "integrated gradients" in window.result_panel.attribution.caption.text()
+
+
+def test_store_error_from_factory_is_kept_not_raised(qtbot: Any, make_window: Any, service_factory: Any) -> None:
+    def factory(settings: Settings, paths: Any, open_store: bool, provider: Any) -> Any:
+        if open_store:
+            raise KeyError_("No passphrase was given.", "Restart and enter it.")
+        return service_factory(settings, paths, False, None)
+
+    window = make_window(factory=factory)
+    assert window.model_ready and window.store_error is not None
+    assert "No passphrase was given" in window.banner_label.text()
+    assert window.banner_unlock_button.isVisible() and not window.act_save.isEnabled()
