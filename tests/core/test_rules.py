@@ -1,0 +1,240 @@
+"""Safety rules as tables: vitals by age band, red-flag phrases with negation, invariants."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from triage_app.core.errors import ConfigError
+from triage_app.core.intake import Intake, Vitals
+from triage_app.core.paths import resources_dir
+from triage_app.core.rules import RULES_FILE_NAME, SafetyRules, default_rules
+
+RULES = default_rules()
+MONTH = 1 / 12
+
+
+def rules_for(text: str = "feels unwell", age: float | None = 40, pregnant: bool | None = None, **vitals: Any) -> dict[str, int]:
+    escalations = RULES.evaluate(Intake(text, age_years=age, pregnant=pregnant, vitals=Vitals(**vitals)))
+    return {e.rule: e.min_level for e in escalations}
+
+
+# --- vital signs ----------------------------------------------------------------------------
+
+VITALS_TABLE: list[tuple[float | None, dict[str, Any], dict[str, int]]] = [
+    # (age years, vitals, expected {rule: min_level} subset; {} = nothing fires)
+    (40, {"hr": 100, "rr": 20, "spo2": 92}, {}),
+    (40, {"hr": 101}, {"vitals.hr_high": 2}),
+    (40, {"rr": 21}, {"vitals.rr_high": 2}),
+    (None, {"hr": 101}, {"vitals.hr_high": 2}),  # age unknown: adult limits
+    (1 * MONTH, {"hr": 180, "rr": 50}, {}),
+    (1 * MONTH, {"hr": 181}, {"vitals.hr_high": 2}),
+    (1 * MONTH, {"rr": 51}, {"vitals.rr_high": 2}),
+    (2, {"hr": 160, "rr": 40}, {}),
+    (2, {"hr": 161}, {"vitals.hr_high": 2}),
+    (2, {"rr": 41}, {"vitals.rr_high": 2}),
+    (5, {"hr": 140, "rr": 30}, {}),
+    (5, {"hr": 141}, {"vitals.hr_high": 2}),
+    (5, {"rr": 31}, {"vitals.rr_high": 2}),
+    (12, {"hr": 101}, {"vitals.hr_high": 2}),
+    (40, {"spo2": 91}, {"vitals.spo2_low": 2}),
+    (3 * MONTH, {"spo2": 89}, {"vitals.spo2_low": 1}),
+    (40, {"spo2": 90}, {"vitals.spo2_low": 2}),
+    (40, {"hr": 38}, {"vitals.hr_low": 2}),
+    (40, {"rr": 6}, {"vitals.rr_low": 1}),
+    (40, {"sbp": 90, "dbp": 60}, {}),
+    (40, {"sbp": 89, "dbp": 50}, {"vitals.hypotension": 2}),
+    (40, {"sbp": 80, "dbp": 50, "hr": 120}, {"vitals.shock": 1, "vitals.hr_high": 2}),
+    (5, {"sbp": 79, "dbp": 40}, {"vitals.hypotension": 2}),  # 70 + 2 x 5 = 80
+    (5, {"sbp": 80, "dbp": 40}, {}),
+    (10 / 365, {"sbp": 59, "dbp": 30}, {"vitals.hypotension": 2}),
+    (40, {"sbp": 221, "dbp": 100}, {"vitals.hypertension": 2}),
+    (40, {"sbp": 180, "dbp": 131}, {"vitals.hypertension": 2}),
+    (40, {"sbp": 220, "dbp": 130}, {}),
+    (40, {"temp_c": 34.9}, {"vitals.hypothermia": 2}),
+    (40, {"temp_c": 40.0}, {"vitals.hyperthermia": 2}),
+    (40, {"temp_c": 39.5}, {}),
+    (20 / 365, {"temp_c": 38.0}, {"vitals.infant_fever": 2}),
+    (2 * MONTH, {"temp_c": 38.1}, {"vitals.infant_fever": 2}),
+    (2 * MONTH, {"temp_c": 37.9}, {}),
+    (1.5, {"temp_c": 39.0}, {"vitals.infant_fever": 3}),
+    (1.5, {"temp_c": 38.9}, {}),
+    (5, {"temp_c": 39.5}, {}),
+    (40, {"gcs": 9}, {"vitals.gcs_low": 1}),
+    (40, {"gcs": 3}, {"vitals.gcs_low": 1}),
+    (40, {"gcs": 10}, {"vitals.gcs_low": 2}),
+    (40, {"gcs": 13}, {"vitals.gcs_low": 2}),
+    (40, {"gcs": 14}, {}),
+    (40, {"avpu": "U"}, {"vitals.avpu": 1}),
+    (40, {"avpu": "P"}, {"vitals.avpu": 1}),
+    (40, {"avpu": "V"}, {"vitals.avpu": 2}),
+    (40, {"avpu": "A"}, {}),
+    (40, {"temp_c": 38.5, "hr": 95, "rr": 22}, {"vitals.sirs": 2, "vitals.rr_high": 2}),
+]
+
+
+@pytest.mark.parametrize(("age", "vitals", "expected"), VITALS_TABLE)
+def test_vital_sign_rules(age: float | None, vitals: dict[str, Any], expected: dict[str, int]) -> None:
+    fired = {k: v for k, v in rules_for(age=age, **vitals).items() if k.startswith("vitals.")}
+    assert fired == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "pain", "fires"),
+    [
+        ("central chest pain", 8, True),
+        ("abdominal pain since morning", 7, True),
+        ("worst pain in my ankle after twisting it", 9, False),  # not a high-risk complaint
+        ("chest pain", 6, False),
+        ("denies chest pain, sore ankle", 9, False),
+    ],
+)
+def test_severe_pain_needs_a_high_risk_complaint(text: str, pain: int, fires: bool) -> None:
+    assert ("vitals.severe_pain_high_risk" in rules_for(text, pain=pain)) is fires
+
+
+# --- red-flag phrases -----------------------------------------------------------------------
+
+PHRASE_TABLE: list[tuple[str, dict[str, Any], str, int]] = [
+    # (text, intake extras, rule id expected, its level)
+    ("found in cardiac arrest, CPR in progress", {}, "flag.cardiac_arrest", 1),
+    ("baby stopped breathing for 20 seconds, apnoea", {"age": 0.2}, "flag.respiratory_arrest", 1),
+    ("not breathing", {}, "flag.respiratory_arrest", 1),
+    ("found unresponsive on the floor", {}, "flag.unresponsive", 1),
+    ("choking on food, cannot speak", {}, "flag.airway_obstruction", 1),
+    ("tongue swelling after eating peanuts", {}, "flag.anaphylaxis_airway", 1),
+    ("stridor and drooling", {}, "flag.anaphylaxis_airway", 1),
+    ("bee sting, now wheezing", {}, "flag.allergic_reaction_trigger", 2),
+    ("still seizing after 10 minutes", {}, "flag.seizure_ongoing", 1),
+    ("seizure ongoing on arrival", {}, "flag.seizure_ongoing", 1),
+    ("facial droop and slurred speech since 9am", {}, "flag.stroke_signs", 2),
+    ("left-sided weakness", {}, "flag.stroke_signs", 2),
+    ("FAST positive", {}, "flag.stroke_signs", 2),
+    ("crushing chest pain", {"age": 35}, "flag.chest_pain_acs_features", 2),
+    ("chest pain radiating to left arm", {"age": 35}, "flag.chest_pain_acs_features", 2),
+    ("chest pain and sweating", {"age": 35}, "flag.chest_pain_acs_features", 2),
+    ("chest pain for an hour", {"age": 67}, "flag.chest_pain_older_adult", 2),
+    ("tearing back pain", {}, "flag.aortic_dissection", 2),
+    ("suicidal with a plan to hang himself, bought a rope", {}, "flag.suicidal_with_plan", 2),
+    ("suicidal thoughts, no plan", {}, "flag.suicidal_ideation", 2),
+    ("homicidal ideation towards neighbour", {}, "flag.homicidal_ideation", 2),
+    ("MVC at 70 mph, driver", {}, "flag.major_trauma_mechanism", 2),
+    ("ejected from vehicle", {}, "flag.major_trauma_mechanism", 2),
+    ("pedestrian struck by car", {}, "flag.major_trauma_mechanism", 2),
+    ("stab wound to abdomen", {}, "flag.major_trauma_mechanism", 2),
+    ("fell 4 m from scaffolding", {}, "flag.fall_from_height", 2),
+    ("fell 12 feet from a ladder", {}, "flag.fall_from_height", 2),
+    ("fell from 2 storeys", {}, "flag.fall_from_height", 2),
+    ("fell from the roof", {}, "flag.fall_from_height", 2),
+    ("uncontrolled bleeding from forearm laceration", {}, "flag.heavy_bleeding", 2),
+    ("heavy bleeding from leg wound, pale and clammy", {}, "flag.heavy_bleeding_with_shock", 1),
+    ("heavy bleeding from thigh", {"vitals": {"sbp": 80, "dbp": 50}}, "flag.heavy_bleeding_with_shock", 1),
+    ("vaginal bleeding", {"pregnant": True, "sex": "female"}, "flag.pregnancy_bleeding", 2),
+    ("8 weeks pregnant with vaginal bleeding", {"sex": "female"}, "flag.pregnancy_bleeding", 2),
+    ("lower abdominal pain, 6 weeks pregnant", {"sex": "female"}, "flag.pregnancy_abdominal_pain", 2),
+    ("sudden testicular pain", {"age": 15}, "flag.testicular_torsion", 2),
+    ("worst headache of my life", {}, "flag.thunderclap_headache", 2),
+    ("thunderclap headache while lifting", {}, "flag.thunderclap_headache", 2),
+    ("fever and non-blanching rash", {"age": 4}, "flag.meningism", 2),
+    ("known sepsis from chest infection", {}, "flag.sepsis_signs", 2),
+    ("fever and new confusion", {"age": 80}, "flag.fever_with_systemic_signs", 2),
+    ("fever on chemotherapy", {}, "flag.immunocompromised_fever", 2),
+    ("fever", {"age": 0.1}, "flag.infant_fever_reported", 2),
+    ("overdose of paracetamol 40 tablets", {}, "flag.overdose", 2),
+    ("asthma not responding to inhaler", {}, "flag.severe_asthma", 2),
+    ("hypoglycaemic and sweaty", {}, "flag.hypoglycaemia", 2),
+    ("head injury with LOC", {}, "flag.head_injury_high_risk", 2),
+    ("hit head, on warfarin", {}, "flag.head_injury_high_risk", 2),
+    ("vomiting blood", {}, "flag.gi_bleed", 3),
+]
+
+
+def _intake(text: str, extras: dict[str, Any]) -> Intake:
+    data = {"text": text, "age": 40, **extras}
+    return Intake.from_dict(data)
+
+
+@pytest.mark.parametrize(("text", "extras", "rule", "level"), PHRASE_TABLE)
+def test_red_flag_fires_with_reason_and_source(text: str, extras: dict[str, Any], rule: str, level: int) -> None:
+    escalations = {e.rule: e for e in RULES.evaluate(_intake(text, extras))}
+    assert rule in escalations, sorted(escalations)
+    esc = escalations[rule]
+    assert esc.min_level == level
+    assert esc.reason and esc.source  # every escalation says why and cites a source
+    assert any(s in esc.source for s in ("ESI", "CTAS", "MTS", "NICE", "PALS", "field triage"))
+    assert esc.evidence and esc.evidence.lower() in text.lower()
+
+
+NO_FLAG_TABLE: list[tuple[str, dict[str, Any]]] = [
+    ("denies chest pain", {}),
+    ("no LOC, small scalp graze after head bump", {}),
+    ("chest pain, no sweating, no radiation", {"age": 30}),
+    ("h/o MI 2019, here for rash", {}),
+    ("history of stroke, here for prescription refill", {}),
+    ("denies suicidal ideation", {}),
+    ("no facial droop, no slurred speech", {}),
+    ("fell 1 m off a chair", {}),
+    ("MVC at low speed in car park, walking at scene", {}),
+    ("cough for 2 weeks", {}),
+    ("vaginal bleeding, heavy period", {"pregnant": False, "sex": "female"}),
+    ("return if chest pain develops", {}),
+    ("sore throat and runny nose", {}),
+    ("ankle sprain playing football", {}),
+    ("fever and cough", {"age": 5}),
+    ("testing negative for covid", {}),
+    ("no seizure activity", {}),
+]
+
+
+@pytest.mark.parametrize(("text", "extras"), NO_FLAG_TABLE)
+def test_negated_historical_or_benign_text_has_no_flag(text: str, extras: dict[str, Any]) -> None:
+    flags = [e.rule for e in RULES.evaluate(_intake(text, extras)) if e.rule.startswith("flag.")]
+    assert flags == []
+
+
+def test_specific_rule_replaces_general_twin() -> None:
+    fired = rules_for("suicidal, has a plan and bought pills")
+    assert "flag.suicidal_with_plan" in fired and "flag.suicidal_ideation" not in fired
+
+
+def test_rules_only_escalate_and_are_sorted() -> None:
+    escalations = RULES.evaluate(
+        Intake("found unresponsive, heavy bleeding", age_years=70, vitals=Vitals(hr=130, spo2=85, sbp=80, dbp=40))
+    )
+    levels = [e.min_level for e in escalations]
+    assert levels == sorted(levels) and levels[0] == 1
+    assert all(1 <= lvl <= 5 for lvl in levels)
+    assert len({e.rule for e in escalations}) == len(escalations)
+
+
+def test_every_rule_in_the_table_has_reason_source_and_valid_level() -> None:
+    table = json.loads((resources_dir() / RULES_FILE_NAME).read_text(encoding="utf-8"))
+    for flag in table["flags"]:
+        assert flag["reason"] and flag["source"], flag["id"]
+        assert 1 <= flag["level"] <= 5
+        assert flag["patterns"], flag["id"]
+
+
+def test_bad_rules_file_is_a_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match=str(bad)):
+        SafetyRules.from_file(bad)
+    with pytest.raises(ConfigError, match="missing"):
+        SafetyRules.from_file(tmp_path / "absent.json")
+    table = json.loads((resources_dir() / RULES_FILE_NAME).read_text(encoding="utf-8"))
+    table["flags"][0]["patterns"] = ["(unclosed"]
+    with pytest.raises(ConfigError, match="Invalid pattern"):
+        SafetyRules(table)
+
+
+def test_table_drives_the_thresholds() -> None:
+    table = json.loads((resources_dir() / RULES_FILE_NAME).read_text(encoding="utf-8"))
+    table["vitals"]["age_bands"][-1]["hr_above"] = 120
+    custom = SafetyRules(table)
+    fired = {e.rule for e in custom.evaluate(Intake("x", age_years=40, vitals=Vitals(hr=110)))}
+    assert "vitals.hr_high" not in fired
+    assert "vitals.hr_high" in {e.rule for e in RULES.evaluate(Intake("x", age_years=40, vitals=Vitals(hr=110)))}
