@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "STYLES",
     "abbreviate",
+    "history_for",
     "lowercase_keep_placeholders",
     "add_typos",
     "demographic",
@@ -247,7 +248,9 @@ def _age_words(age_days: int) -> tuple[int, str]:
     return age_days // 365, "year"
 
 
-def demographic(age_days: int, sex: str, pregnant: bool, style: str, rng: random.Random) -> str:
+def demographic(
+    age_days: int, sex: str, pregnant: bool, style: str, rng: random.Random, *, gestation: bool = True
+) -> str:
     """A demographic phrase in the register of ``style``."""
     n, unit = _age_words(age_days)
     years = age_days // 365
@@ -277,7 +280,9 @@ def demographic(age_days: int, sex: str, pregnant: bool, style: str, rng: random
             out = rng.choice((f"{n}/12 old {sex}", f"{n} mo {sex}", f"{n}mo old {sex}"))
     else:
         out = f"{n}-{unit}-old {noun}"
-    if pregnant:
+    if pregnant and not gestation:
+        out += rng.choice((", pregnant", " (pregnant)", ", currently pregnant"))
+    elif pregnant:
         weeks = rng.randint(6, 39)
         out += rng.choice(
             (f", G2P1 {weeks}/40", f", {weeks} weeks pregnant", f" ({weeks}/40 pregnant)", f", pregnant {weeks} wks")
@@ -382,3 +387,18 @@ _PLACEHOLDER = re.compile(r"(\[[A-Z_>0-9]+\])")
 def lowercase_keep_placeholders(text: str) -> str:
     """Lower-case text the way hurried notes are typed, keeping ``[NAME_1]``-style placeholders."""
     return "".join(p if _PLACEHOLDER.fullmatch(p) else p.lower() for p in _PLACEHOLDER.split(text))
+
+
+_OLDER_ONLY = ("MI", "stroke", "knee replacement", "hysterectomy", "T2DM", "metformin", "atorvastatin", "DVT")
+_FEMALE_ONLY = ("hysterectomy",)
+
+
+def history_for(age_days: int, sex: str, rng: random.Random) -> str:
+    """A past-history phrase plausible for this age and sex."""
+    pool = [
+        h
+        for h in HISTORY
+        if (age_days >= 40 * 365 or not any(w in h for w in _OLDER_ONLY))
+        and (sex == "F" or not any(w in h for w in _FEMALE_ONLY))
+    ]
+    return pool[rng.randrange(len(pool))]
