@@ -1,0 +1,143 @@
+"""FastExplainer on a bag-of-words linear model whose attributions are known by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.fakes import BagOfWordsLogits, tiny_wordpiece_tokenizer
+from triage_app.core.protocols import Explainer
+from triage_app.ml.explain_fast import FastExplainer
+
+# weight of each token for levels 1..5
+WEIGHTS = {
+    "chest": [2.0, 1.0, 0.0, 0.0, 0.0],
+    "pain": [1.5, 0.5, 0.0, 0.0, 0.0],
+    "##s": [0.25, 0.0, 0.0, 0.0, 0.0],
+    "no": [-1.0, 0.0, 0.0, 0.5, 0.5],
+    "fever": [0.0, 0.5, 1.0, 0.0, 0.0],
+    "90": [0.5, 0.0, 0.0, 0.0, 0.0],
+    "60": [0.75, 0.0, 0.0, 0.0, 0.0],
+    "/": [0.125, 0.0, 0.0, 0.0, 0.0],
+    "mild": [-0.5, -0.25, 0.0, 1.0, 0.0],
+    "name": [0.0, 0.0, 0.0, 0.0, 3.0],
+    "1": [0.0, 0.0, 0.0, 0.0, 1.0],
+    ",": [9.0, 0.0, 0.0, 0.0, 0.0],  # punctuation is never ablated, so this must not show up
+}
+
+
+def make(model: BagOfWordsLogits, **kwargs: object) -> FastExplainer:
+    return FastExplainer(model, tiny_wordpiece_tokenizer(), max_length=64, **kwargs)  # type: ignore[arg-type]
+
+
+def test_logit_attributions_equal_the_weights() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    text = "chest pains, no fever, BP 90/60 [NAME_1] mild"
+    explanation = make(model, target="logit").explain_full(text, target_level=1)
+    by_word = dict(zip((a.word for a in explanation.attributions), explanation.raw_scores))
+    expected = {
+        "chest": 2.0,
+        "pains": 1.5 + 0.25,  # subwords of one word ablated together
+        "no": -1.0,
+        "fever": 0.0,
+        "BP": 0.0,
+        "90/60": 0.5 + 0.125 + 0.75,  # one word: "90" "/" "60"
+        "[NAME_1]": 0.0,  # placeholder is one word; weighs 0 for level 1
+        "mild": -0.5,
+    }
+    assert by_word == pytest.approx(expected)
+    top = max(abs(v) for v in expected.values())
+    assert [a.score for a in explanation.attributions] == pytest.approx([expected[w] / top for w in expected])
+
+
+def test_placeholder_is_one_feature() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    explanation = make(model, target="logit").explain_full("[NAME_1] chest", target_level=5)
+    assert [a.word for a in explanation.attributions] == ["[NAME_1]", "chest"]
+    assert explanation.raw_scores == pytest.approx((3.0 + 1.0, 0.0))
+
+
+def test_probability_target_matches_hand_softmax() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    text = "chest pain no fever"
+    temperature = 1.7
+    explanation = make(model, temperature=temperature).explain_full(text, target_level=2)
+
+    def p2(tokens: list[str]) -> float:
+        logits = np.sum([WEIGHTS.get(t, [0.0] * 5) for t in tokens], axis=0) / temperature
+        e = np.exp(logits - logits.max())
+        return float(e[1] / e.sum())
+
+    full = ["chest", "pain", "no", "fever"]
+    expected = [p2(full) - p2(full[:i] + full[i + 1 :]) for i in range(4)]
+    assert explanation.raw_scores == pytest.approx(expected, abs=1e-6)
+    assert explanation.target_probability == pytest.approx(p2(full), abs=1e-6)
+    assert all(-1.0 <= a.score <= 1.0 for a in explanation.attributions)
+    assert max(abs(a.score) for a in explanation.attributions) == pytest.approx(1.0)
+
+
+def test_offsets_point_into_the_exact_text() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    text = "Pt  [NAME_1]\n\tchest pain 😀 x2d, BP 90/60; T 38.9 SpO2 88%!!"
+    attributions = make(model).explain(text, target_level=1)
+    words = [a.word for a in attributions]
+    assert words == ["Pt", "[NAME_1]", "chest", "pain", "x2d", "BP", "90/60", "T", "38.9", "SpO2", "88%"]
+    for a in attributions:
+        assert text[a.start : a.end] == a.word
+
+
+def test_deterministic() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    explainer = make(model)
+    text = "chest pains no fever mild"
+    assert explainer.explain(text, 1) == explainer.explain(text, 1)
+
+
+def test_perturbations_are_batched_into_few_calls() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    text = " ".join(["chest", "pain", "no", "fever", "mild"] * 12)  # 60 words
+    make(model, perturbations_per_eval=32).explain(text, 1)
+    assert len(model.calls) == 3  # the unablated input, then 32 + 28 ablated copies
+    assert sorted(shape[0] for shape in model.calls) == [1, 28, 32]
+
+
+def test_long_text_explains_the_window_that_drove_the_decision() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    text = " ".join(["mild"] * 40 + ["chest", "pain"] + ["mild"] * 40)
+    explainer = FastExplainer(model, tiny_wordpiece_tokenizer(), max_length=12, target="logit")
+    explanation = explainer.explain_full(text, target_level=1)
+    window_words = {w for w in range(82) if explanation.raw_scores[w] != 0.0}
+    assert {40, 41} <= window_words  # "chest pain" is inside the explained window
+    assert len(window_words) <= 10
+    assert len(explanation.attributions) == 82
+
+
+def test_mask_ablation_uses_the_mask_token() -> None:
+    weights = dict(WEIGHTS, **{"[MASK]": [1.0, 0.0, 0.0, 0.0, 0.0]})
+    model = BagOfWordsLogits(weights)
+    explanation = make(model, target="logit", ablation="mask").explain_full("chest", 1)
+    assert explanation.raw_scores == pytest.approx((2.0 - 1.0,))
+
+
+def test_satisfies_the_explainer_protocol() -> None:
+    assert isinstance(make(BagOfWordsLogits(WEIGHTS)), Explainer)
+
+
+class _FakeClassifier:
+    def __init__(self) -> None:
+        self.logits_for_ids = BagOfWordsLogits(WEIGHTS)
+        self.tokenizer = tiny_wordpiece_tokenizer()
+        self.temperature = 2.0
+        self.max_length = 32
+
+        class _Bundle:
+            manifest = {"labels": ["5", "4", "3", "2", "1"]}
+
+        self.bundle = _Bundle()
+
+
+def test_from_classifier_reads_temperature_and_labels() -> None:
+    explainer = FastExplainer.from_classifier(_FakeClassifier(), target="logit")
+    assert explainer.temperature == 2.0 and explainer.max_length == 32
+    # labels are reversed: level 1 is output index 4 ("name" and "1" weigh 3.0 + 1.0 there)
+    assert explainer.explain_full("[NAME_1]", target_level=1).raw_scores == pytest.approx((4.0,))

@@ -1,0 +1,266 @@
+"""Fast word attributions: perturbation (word ablation) over the runtime's ONNX model.
+
+Shown on every case. captum's ``FeatureAblation`` runs over the word tokens of the explained
+window with a word-level feature mask: ablating a word replaces *all* its subword tokens with
+``[PAD]`` (the same reference token IG uses as its baseline; the attention mask stays 1 so only
+the content changes). A word's score is how much the calibrated probability of the target
+level drops when the word is removed, so positive = supports the target. The perturbations are
+batched (``perturbations_per_eval``) into a few calls of the runtime's ``logits_for_ids``.
+
+The explainer depends on a callable and a tokenizer-like object only (STYLE habit 7);
+:meth:`FastExplainer.from_classifier` wires it to a loaded runtime classifier.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from triage_app.core.errors import DependencyError, InputError
+from triage_app.core.results import WordAttribution
+from triage_app.ml.word_spans import (
+    EncodedText,
+    Explanation,
+    LogitsFn,
+    SpecialIds,
+    TokenizerLike,
+    Window,
+    choose_window,
+    encode_words,
+    make_windows,
+    private_tokenizer,
+    softmax,
+    target_index_for,
+    to_attributions,
+    window_input,
+)
+
+log = logging.getLogger(__name__)
+
+ABLATIONS = ("pad", "mask")
+TARGETS = ("probability", "logit")
+
+
+def _import_captum_ablation() -> tuple[Any, Any]:
+    try:
+        import torch
+        from captum.attr import FeatureAblation
+    except ImportError as exc:  # pragma: no cover - both are installed in every supported setup
+        raise DependencyError(
+            f"Explanations need torch and captum ({type(exc).__name__}: {exc.name}).",
+            "Install them: pip install torch captum (see README for the CPU-only torch build).",
+        ) from exc
+    return torch, FeatureAblation
+
+
+class FastExplainer:
+    """Word-level FeatureAblation over a ``logits_fn(input_ids, attention_mask)`` callable.
+
+    Args:
+        logits_fn: Raw logits (before temperature) for int64 ``(batch, seq)`` arrays.
+        tokenizer: A ``tokenizers.Tokenizer`` or anything with ``encode``/``token_to_id``.
+        max_length: Tokens per model input, including [CLS] and [SEP].
+        temperature: Calibration temperature (probabilities are ``softmax(logits / T)``).
+        labels: Output index -> level label (default "1".."5").
+        ablation: "pad" (default) or "mask": the token that replaces an ablated word's tokens.
+        target: "probability" (default; calibrated probability of the target level) or
+            "logit" (the raw logit; attributions of a linear model then equal its weights).
+        perturbations_per_eval: Ablated copies per call of ``logits_fn``.
+        max_evals: Most ablated copies per explanation (None = one per word, exact). Above it,
+            coarse-to-fine ablation keeps the cost bounded for long notes.
+    """
+
+    method = "fast"
+
+    def __init__(
+        self,
+        logits_fn: LogitsFn,
+        tokenizer: TokenizerLike,
+        *,
+        max_length: int = 128,
+        temperature: float = 1.0,
+        labels: Sequence[str] | None = None,
+        ablation: str = "pad",
+        target: str = "probability",
+        perturbations_per_eval: int = 32,
+        max_evals: int | None = None,
+    ) -> None:
+        if ablation not in ABLATIONS:
+            raise ValueError(f"ablation must be one of {ABLATIONS}")
+        if target not in TARGETS:
+            raise ValueError(f"target must be one of {TARGETS}")
+        self._logits_fn = logits_fn
+        self._tokenizer = private_tokenizer(tokenizer)
+        self._special = SpecialIds.from_tokenizer(self._tokenizer)
+        self.max_length = int(max_length)
+        self.temperature = float(temperature)
+        self.labels = tuple(labels) if labels else None
+        self.ablation = ablation
+        self.target = target
+        self.perturbations_per_eval = max(1, int(perturbations_per_eval))
+        self.max_evals = None if max_evals is None else max(2, int(max_evals))
+        self.calls = 0
+        self.last_explanation: Explanation | None = None
+
+    @classmethod
+    def from_classifier(cls, classifier: Any, **kwargs: Any) -> FastExplainer:
+        """Wire to a runtime classifier (``logits_for_ids``, ``tokenizer``, ``temperature``, ``max_length``)."""
+        labels = None
+        bundle = getattr(classifier, "bundle", None)
+        manifest = getattr(bundle, "manifest", None)
+        if isinstance(manifest, dict):
+            labels = manifest.get("labels")
+        return cls(
+            classifier.logits_for_ids,
+            classifier.tokenizer,
+            max_length=int(getattr(classifier, "max_length", 128)),
+            temperature=float(getattr(classifier, "temperature", 1.0)),
+            labels=labels,
+            **kwargs,
+        )
+
+    @property
+    def ablation_id(self) -> int:
+        if self.ablation == "mask" and self._special.mask is not None:
+            return self._special.mask
+        return self._special.pad
+
+    def explain(self, text: str, target_level: int) -> list[WordAttribution]:
+        """Word attributions towards ``target_level`` (Explainer protocol)."""
+        return list(self.explain_full(text, target_level).attributions)
+
+    def explain_full(self, text: str, target_level: int) -> Explanation:
+        """Attributions plus raw scores and the explained window."""
+        started = time.perf_counter()
+        calls_before = self.calls
+        target_index = target_index_for(target_level, self.labels)
+        encoded = encode_words(text, self._tokenizer)
+        windows = make_windows(encoded, self.max_length)
+        window, _ = (
+            (windows[0], None)
+            if len(windows) == 1
+            else choose_window(encoded, windows, self._special, self._counted_logits, target_index, self.temperature)
+        )
+        raw, target_value = self._ablate(encoded, window, target_index)
+        explanation = Explanation(
+            attributions=to_attributions(encoded.words, raw),
+            raw_scores=tuple(raw),
+            target_level=int(target_level),
+            method=self.method,
+            window=window,
+            target_probability=target_value if self.target == "probability" else None,
+        )
+        self.last_explanation = explanation
+        log.debug(
+            "fast explanation: %d words, %d windows, %d model calls, %.1f ms",
+            len(encoded.words),
+            len(windows),
+            self.calls - calls_before,
+            (time.perf_counter() - started) * 1000,
+        )
+        return explanation
+
+    def _counted_logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return np.asarray(self._logits_fn(ids, mask))
+
+    def _score(self, logits: np.ndarray) -> np.ndarray:
+        if self.target == "logit":
+            return np.asarray(logits, dtype=np.float64)
+        return softmax(logits, self.temperature)
+
+    def _ablate(self, encoded: EncodedText, window: Window, target_index: int) -> tuple[list[float], float]:
+        """Raw per-word scores (0 outside the window) and the unablated target value.
+
+        Word-level leave-one-out when the window has at most ``max_evals`` words. Otherwise
+        coarse-to-fine: contiguous word groups first (``max_evals // 2`` of them), then the
+        groups with the largest |score| are refined word by word with the rest of the budget;
+        words of unrefined groups share their group's score equally.
+        """
+        token_range = range(window.token_start, window.token_end)
+        window_words = list(dict.fromkeys(encoded.token_word[t] for t in token_range if encoded.token_word[t] >= 0))
+        if not window_words:
+            raise InputError("text", "None of the words could be tokenized.", "Check the text is readable.")
+        raw = [0.0] * len(encoded.words)
+        budget = self.max_evals
+        if budget is None or len(window_words) <= budget:
+            scores, base = self._ablate_groups(encoded, window, target_index, [[w] for w in window_words])
+            for word, score in zip(window_words, scores):
+                raw[word] = score
+            return raw, base
+        n_groups = max(1, budget // 2)
+        groups = [list(g) for g in np.array_split(np.asarray(window_words), n_groups) if len(g)]
+        group_scores, base = self._ablate_groups(encoded, window, target_index, groups)
+        left = budget - len(groups)
+        refine: list[int] = []
+        for g in sorted(range(len(groups)), key=lambda i: -abs(group_scores[i])):
+            size = len(groups[g])
+            if size == 1:
+                continue  # already exact
+            if size <= left:
+                refine.append(g)
+                left -= size
+        for g, group in enumerate(groups):
+            for word in group:
+                raw[int(word)] = group_scores[g] / len(group)
+        fine_words = [int(w) for g in sorted(refine) for w in groups[g]]
+        if fine_words:
+            fine_scores, _ = self._ablate_groups(encoded, window, target_index, [[w] for w in fine_words])
+            for word, score in zip(fine_words, fine_scores):
+                raw[word] = score
+        return raw, base
+
+    def _ablate_groups(
+        self, encoded: EncodedText, window: Window, target_index: int, groups: Sequence[Sequence[int]]
+    ) -> tuple[list[float], float]:
+        """captum FeatureAblation with one feature per group of words.
+
+        Only the tokens of the listed words are fed to captum; the forward function scatters
+        them back into the full ``[CLS] window [SEP]`` input, so every other token (other
+        words, punctuation, special tokens) stays as it is.
+
+        Returns:
+            The score of each group and the unablated target value.
+        """
+        torch, FeatureAblation = _import_captum_ablation()
+        template = window_input(encoded, window, self._special)
+        feature_of_word = {int(word): f for f, group in enumerate(groups) for word in group}
+        positions: list[int] = []
+        features: list[int] = []
+        for offset, token_index in enumerate(range(window.token_start, window.token_end)):
+            feature = feature_of_word.get(encoded.token_word[token_index])
+            if feature is not None:
+                positions.append(offset + 1)  # +1 for [CLS]
+                features.append(feature)
+        pos = np.asarray(positions, dtype=np.int64)
+        full_mask = np.ones((1, len(template)), dtype=np.int64)
+        outputs: list[np.ndarray] = []
+
+        def forward(word_ids: Any) -> Any:
+            batch = np.repeat(template[None, :], word_ids.shape[0], axis=0)
+            batch[:, pos] = word_ids.detach().cpu().numpy()
+            scores = self._score(self._counted_logits(batch, np.repeat(full_mask, batch.shape[0], axis=0)))
+            outputs.append(scores)
+            return torch.from_numpy(scores)
+
+        inputs = torch.from_numpy(template[pos][None, :].copy())
+        feature_mask = torch.as_tensor(np.asarray(features, dtype=np.int64)[None, :])
+        with torch.no_grad():
+            attr = FeatureAblation(forward).attribute(
+                inputs,
+                baselines=int(self.ablation_id),
+                target=int(target_index),
+                feature_mask=feature_mask,
+                perturbations_per_eval=min(self.perturbations_per_eval, len(groups)),
+            )
+        per_token = attr[0].detach().cpu().numpy().astype(np.float64)
+        first_token = {f: i for i, f in reversed(list(enumerate(features)))}
+        # captum evaluates the unablated input first; reuse it instead of another model call.
+        return [float(per_token[first_token[f]]) for f in range(len(groups))], float(outputs[0][0, target_index])
+
+
+__all__ = ["ABLATIONS", "TARGETS", "FastExplainer"]
