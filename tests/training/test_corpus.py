@@ -126,6 +126,18 @@ def test_driving_vitals_are_written_in_the_text(corpus: list[dict[str, Any]]) ->
             assert str(rec["vitals"]["hr"]) in rec["text"], rec["id"]
 
 
+def test_label_driving_phrases_are_written(corpus: list[dict[str, Any]]) -> None:
+    checked = 0
+    for rec in corpus:
+        if rec["facts"]["noisy"] or rec["style"] == "shorthand":
+            continue  # typos and shorthand rewrite words on purpose
+        text = rec["text"].lower()
+        for phrase in rec["facts"]["required_phrases"]:
+            assert phrase.lower().split(",")[0] in text, (rec["id"], phrase)
+        checked += 1
+    assert checked > len(corpus) // 2
+
+
 def test_deterministic_for_a_seed() -> None:
     a = list(generate(CorpusConfig(size=300, seed=7)))
     b = list(generate(CorpusConfig(size=300, seed=7)))

@@ -326,16 +326,36 @@ def _pick(rng: random.Random, seq: tuple[str, ...] | list[str]) -> str:
     return seq[rng.randrange(len(seq))]
 
 
+_REASSURING = re.compile(
+    r"\b(well|fine|settl\w*|better|recovered|normal\w*|ok|okay|calm|no symptoms|resolved|comfortabl\w*|playing|"
+    r"eating|drinking|walking|talking|alert|stable|mild|no distress|no pain|low risk|feels)\b",
+    re.I,
+)
+
+
+def _drop_reassurance(text: str) -> str:
+    """Remove reassuring clauses that would contradict a generic escalation (keeps the first clause)."""
+    clauses = [p.strip() for p in text.split(",")]
+    kept = [clauses[0]] + [p for p in clauses[1:] if not _REASSURING.search(p)]
+    return ", ".join(kept)
+
+
 def _features(rng: random.Random, case: dict[str, Any]) -> list[str]:
     tier: Tier = case["tier"]
+    mod = case["mod"]
     feats = [_pick(rng, tier.keys)]
     if tier.extras:
         feats += rng.sample(list(tier.extras), k=rng.randint(0, min(2, len(tier.extras))))
-    mod = case["mod"]
+    if mod != "none":
+        feats = [_drop_reassurance(f) for f in feats if f == feats[0] or not _REASSURING.search(f)]
+    required = [feats[0]]
     if mod in _MOD_TEXT:
         feats.append(_pick(rng, _MOD_TEXT[mod]))
+        required.append(feats[-1])
     if case["facts"].get("pain_trap"):
         feats.append(f"rates pain {case['facts']['pain']}/10 {_pick(rng, _COMFORTABLE)}")
+        required.append(feats[-1])
+    case["required_feats"] = required
     return feats
 
 
@@ -406,7 +426,7 @@ def _render(rng: random.Random, case: dict[str, Any], style: str) -> str:
     age = facts["age_days"]
     sex = case["sex"]
     feats = _features(rng, case)
-    gestation = not any(re.search(r"\d+ ?(weeks|/40)", f) for f in feats)
+    gestation = not any(re.search(r"\d+ ?(weeks|/40)|early pregnancy|trimester", f) for f in feats)
     demo = demographic(age, sex, case["pregnant"], style, rng, gestation=gestation)
     dur = _pick(rng, DURATIONS)
     neg = _negations(rng, case, feats, rng.choice((0, 0, 1, 1, 2)))
@@ -420,10 +440,15 @@ def _render(rng: random.Random, case: dict[str, Any], style: str) -> str:
     if style == "one_line":
         keys = _vital_keys(rng, case, full=False)
         vit = render_vitals(v, keys, rng, prefix=False) if keys else ""
-        parts = [demo, _pick(rng, ("c/o", "with", "-", "")), _term(rng, c, False, short=True)]
-        text = " ".join(p for p in parts if p) + ", " + feats[0]
-        if len(feats) > 1 and rng.random() < 0.6:
-            text += ", " + feats[-1]
+        term = _term(rng, c, False, short=True)
+        if term.lower() in feats[0].lower():
+            term = ""
+        parts = [demo, _pick(rng, ("c/o", "with", "-", "")) if term else "", term]
+        optional = [f for f in feats if f not in case["required_feats"]]
+        shown = list(case["required_feats"])
+        if optional and rng.random() < 0.5:
+            shown.insert(1, optional[0])
+        text = " ".join(p for p in parts if p) + ", " + ", ".join(shown)
         if vit:
             text += ", " + vit
         if neg and rng.random() < 0.5:
@@ -491,7 +516,7 @@ def _render(rng: random.Random, case: dict[str, Any], style: str) -> str:
         who = f"I'm {years}" if years >= 13 else ""
         if case["pregnant"]:
             who = (who + " and " if who else "I'm ") + "pregnant"
-        s = [f"{_pick(rng, ('Hi. ', '', 'Sorry to bother you. ', 'Hello, '))}{lay_term_cap} {dur}."]
+        s = [f"{_pick(rng, ('Hi. ', '', 'Sorry to bother you. ', 'Hello. '))}{lay_term_cap} {dur}."]
         if who:
             s.append(who + ".")
         s.append(
@@ -716,12 +741,16 @@ def _narrative(
 def _record(rng: random.Random, case: dict[str, Any], idx: int, seed: int, style: str) -> dict[str, Any]:
     c: Complaint = case["complaint"]
     text = _render(rng, case, style)
+    clean = text
     if style != "narrative" and rng.random() < 0.25:
         text = add_typos(text, rng, rng.randint(1, 3))
     elif style == "narrative" and rng.random() < 0.1:
         text = add_typos(text, rng, 1)
     if style in ("one_line", "shorthand") and rng.random() < 0.3:
         text = lowercase_keep_placeholders(text)
+        clean = clean.lower()
+    case["facts"]["noisy"] = text != clean
+    case["facts"]["required_phrases"] = case["required_feats"]
     facts = case["facts"]
     v = facts["vitals"]
     shown = {}
