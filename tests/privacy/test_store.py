@@ -230,3 +230,48 @@ def test_full_disk_is_a_clear_error_and_keeps_saved_cases(store: CaseStore) -> N
     # after space is freed, saving works again
     store._conn.execute("PRAGMA max_page_count = 1073741823")
     store.save(sample_case_record(text="after freeing space"))
+
+
+def test_summary_blob_bound_to_its_row(store: CaseStore, db: Path) -> None:
+    a, b = sample_case_record(text="summary a"), sample_case_record(text="summary b")
+    store.save(a)
+    store.save(b)
+    conn = sqlite3.connect(db)
+    full_b = conn.execute("SELECT blob FROM cases WHERE case_id = ?", (b.case_id,)).fetchone()[0]
+    conn.execute("UPDATE cases SET summary = ? WHERE case_id = ?", (full_b, a.case_id))
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="integrity"):
+        store.search()
+
+
+def test_migration_from_v1_adds_encrypted_summaries(db: Path, key: bytes) -> None:
+    import json
+
+    from triage_app.privacy.migrations import MigrationContext, migrate
+    from triage_app.privacy.store import record_aad
+
+    db.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db, isolation_level=None)
+    unused = MigrationContext(lambda *a: {}, lambda *a: b"")
+    assert migrate(conn, unused, target=1) == [1]
+    conn.execute("INSERT INTO meta VALUES ('key_check', ?)", (crypto.make_key_check(key),))
+    records = [sample_case_record(text=f"old v1 case {i}", created_at=f"2026-11-0{i + 1}T10:00:00Z") for i in range(3)]
+    for r in records:
+        blob = crypto.encrypt(key, json.dumps(r.to_dict()).encode(), record_aad(r.case_id, 1))
+        conn.execute(
+            "INSERT INTO cases VALUES (?, ?, ?, ?, ?, 1, ?)",
+            (r.case_id, r.created_at, r.result.final_level, r.final_level, 0, blob),
+        )
+    conn.close()
+    with pytest.raises(KeyError_):  # a wrong key never starts a migration
+        CaseStore.open(db, crypto.new_data_key())
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 1
+
+    store = CaseStore.open(db, key)
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == CURRENT_SCHEMA_VERSION
+    assert [s.snippet for s in store.search(text="old v1")] == ["old v1 case 2", "old v1 case 1", "old v1 case 0"]
+    assert store.get(records[0].case_id).to_dict() == records[0].to_dict()
+    store.rekey(crypto.new_data_key())  # v1 records move to the current record version
+    assert store.get(records[1].case_id).to_dict() == records[1].to_dict()
+    store.close()

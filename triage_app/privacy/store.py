@@ -8,9 +8,10 @@ encrypted under the data key, authenticated with ``case_id`` and the record vers
 store is encrypted with; opening with another key is a :class:`KeyError_`, never a rewrite.
 
 Text search on encrypted data: the date and level filters run in SQL on the clear columns,
-then the matching rows are decrypted in memory, newest first, and scanned for the text
-(case-insensitive substring over redacted text, override reason and clinician). Nothing
-decrypted is written anywhere. See ``benchmarks/store_search.py`` for timings.
+then the matching rows' small encrypted *summary* blobs (redacted text, override reason,
+clinician, levels) are decrypted in memory, newest first, and scanned for the text
+(case-insensitive substring). Nothing decrypted is written anywhere. See
+``benchmarks/store_bench.py`` for timings on 5,000 cases.
 
 Failure handling:
 - a damaged file is renamed aside with a timestamp (``cases.sqlite3.damaged-<UTC>``), never
@@ -36,7 +37,7 @@ from triage_app.core.protocols import CaseSummary
 from triage_app.core.results import CaseRecord
 from triage_app.privacy import crypto
 from triage_app.privacy.export import write_export
-from triage_app.privacy.migrations import CURRENT_SCHEMA_VERSION, migrate, schema_version
+from triage_app.privacy.migrations import CURRENT_SCHEMA_VERSION, MigrationContext, migrate, schema_version
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,26 @@ _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 def record_aad(case_id: str, record_version: int) -> bytes:
     """AAD binding a blob to its row: case id plus the schema version it was written under."""
     return f"triage-assistant/case/{case_id}/v{record_version}".encode()
+
+
+def summary_aad(case_id: str, record_version: int) -> bytes:
+    """AAD of a case's small summary blob (distinct from the record's, so they cannot be swapped)."""
+    return f"triage-assistant/case-summary/{case_id}/v{record_version}".encode()
+
+
+def summary_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """What listing and text search need from a record dict (all of it stays encrypted)."""
+    result = data["result"]
+    final = int(data["final_level"])
+    return {
+        "case_id": str(data["case_id"]),
+        "created_at": str(data["created_at"]),
+        "text": str(result["intake"]["text"]),
+        "override_reason": str(data.get("override_reason", "")),
+        "clinician": str(data.get("clinician", "")),
+        "suggested_level": int(result.get("level", result.get("final_level", final))),
+        "final_level": final,
+    }
 
 
 def normalize_timestamp(value: str) -> str:
@@ -224,8 +245,15 @@ class CaseStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             before = schema_version(conn)
-            applied = migrate(conn)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+            has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+            row = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone() if has_meta else None
+            if row is not None and not crypto.key_matches(self._key, str(row[0])):
+                raise KeyError_(
+                    "The data key does not match this case store; nothing was changed.",
+                    "Use the passphrase or keyring entry this store was created with "
+                    "(restore it from your key backup).",
+                )
+            applied = migrate(conn, MigrationContext(self._decrypt_row, self._encrypt_summary))
             if row is None:
                 if before != 0 and conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0]:
                     raise StoreError("The case store has no key-check value.", "Restore the store from a backup.")
@@ -233,12 +261,6 @@ class CaseStore:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('created_at', ?)",
                     (datetime.now(UTC).strftime(_TS_FORMAT),),
-                )
-            elif not crypto.key_matches(self._key, str(row[0])):
-                raise KeyError_(
-                    "The data key does not match this case store; nothing was changed.",
-                    "Use the passphrase or keyring entry this store was created with "
-                    "(restore it from your key backup).",
                 )
             conn.execute("COMMIT")
         except BaseException:
@@ -272,6 +294,22 @@ class CaseStore:
                 raise StoreError(f"The case store could not be written: {what} failed ({type(exc).__name__}).", "Try again; if it persists, contact IT.") from None
             return result
 
+    def _encrypt_summary(self, case_id: str, version: int, data: dict[str, Any], key: bytes | None = None) -> bytes:
+        payload = json.dumps(summary_fields(data), ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return crypto.encrypt(key or self._key, payload, summary_aad(case_id, version))
+
+    def _decrypt_summary(self, case_id: str, version: int, blob: bytes | None, full: bytes) -> dict[str, Any]:
+        if blob is None:  # only possible mid-migration; fall back to the full record
+            return summary_fields(self._decrypt_row(case_id, version, full))
+        try:
+            plain = crypto.decrypt(self._key, bytes(blob), summary_aad(case_id, version))
+        except crypto.DecryptionError:
+            raise StoreError(
+                f"Case {case_id} failed its integrity check (wrong key or altered data).",
+                "Restore the store from a backup.",
+            ) from None
+        return json.loads(plain.decode("utf-8"))
+
     def _decrypt_row(self, case_id: str, version: int, blob: bytes) -> dict[str, Any]:
         try:
             plain = crypto.decrypt(self._key, bytes(blob), record_aad(case_id, version))
@@ -293,15 +331,17 @@ class CaseStore:
         if not CASE_ID_RE.match(record.case_id):
             raise InputError("case_id", "A case id must be 1-64 letters, digits, '-' or '_'.")
         created = normalize_timestamp(record.created_at)
-        payload = json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+        data = record.to_dict()
+        payload = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
         blob = crypto.encrypt(self._key, payload, record_aad(record.case_id, CURRENT_SCHEMA_VERSION))
+        summary = self._encrypt_summary(record.case_id, CURRENT_SCHEMA_VERSION, data)
 
         def insert(conn: sqlite3.Connection) -> None:
             if conn.execute("SELECT 1 FROM cases WHERE case_id = ?", (record.case_id,)).fetchone():
                 raise StoreError(f"A case with id {record.case_id} is already saved.", "Save it under a new case id.")
             conn.execute(
-                "INSERT INTO cases (case_id, created_at, suggested_level, final_level, overridden, record_version, blob)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO cases (case_id, created_at, suggested_level, final_level, overridden, record_version, blob, summary)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.case_id,
                     created,
@@ -310,6 +350,7 @@ class CaseStore:
                     int(record.overridden),
                     CURRENT_SCHEMA_VERSION,
                     blob,
+                    summary,
                 ),
             )
 
@@ -326,8 +367,8 @@ class CaseStore:
         return CaseRecord.from_dict(self._decrypt_row(row[0], row[1], row[2]))
 
     def _rows(
-        self, since: str | None, until: str | None, level: int | None, limit: int | None = None
-    ) -> Iterator[tuple[str, int, bytes]]:
+        self, since: str | None, until: str | None, level: int | None, limit: int | None = None, *, summary: bool = False
+    ) -> Iterator[tuple[Any, ...]]:
         clauses: list[str] = []
         params: list[Any] = []
         lo, hi = _bound(since, "since", upper=False), _bound(until, "until", upper=True)
@@ -342,7 +383,7 @@ class CaseStore:
                 raise InputError("level", f"Level {level} is not 1-5.")
             clauses.append("final_level = ?")
             params.append(int(level))
-        sql = "SELECT case_id, record_version, blob FROM cases"
+        sql = "SELECT case_id, record_version, " + ("summary, blob" if summary else "blob") + " FROM cases"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         sql += " ORDER BY created_at DESC, rowid DESC"
@@ -364,14 +405,15 @@ class CaseStore:
         """Newest first. Date/level filter in SQL; text by decrypt-and-scan in memory."""
         needle = (text or "").strip().casefold()
         out: list[CaseSummary] = []
-        for case_id, version, blob in self._rows(since, until, level, None if needle else limit):
-            data = self._decrypt_row(case_id, version, blob)
-            redacted = str(data["result"]["intake"]["text"])
+        # Without a text filter SQL applies the limit; with one, rows stream newest first and
+        # decryption stops at the limit-th match.
+        for case_id, version, summary, blob in self._rows(since, until, level, None if needle else limit, summary=True):
+            data = self._decrypt_summary(case_id, version, summary, blob)
             if needle:
-                haystack = "\n".join((redacted, str(data.get("override_reason", "")), str(data.get("clinician", ""))))
+                haystack = "\n".join((data["text"], data["override_reason"], data["clinician"]))
                 if needle not in haystack.casefold():
                     continue
-            out.append(_summary(data, redacted))
+            out.append(_summary(data))
             if len(out) >= limit:
                 break
         return out
@@ -433,9 +475,15 @@ class CaseStore:
                     plain = crypto.decrypt(self._key, bytes(blob), record_aad(case_id, version))
                 except crypto.DecryptionError:
                     raise StoreError(f"Case {case_id} failed its integrity check; key rotation was cancelled and nothing changed.") from None
+                version_now = CURRENT_SCHEMA_VERSION
                 conn.execute(
-                    "UPDATE cases SET blob = ?, record_version = ? WHERE case_id = ?",
-                    (crypto.encrypt(new_key, plain, record_aad(case_id, CURRENT_SCHEMA_VERSION)), CURRENT_SCHEMA_VERSION, case_id),
+                    "UPDATE cases SET blob = ?, summary = ?, record_version = ? WHERE case_id = ?",
+                    (
+                        crypto.encrypt(new_key, plain, record_aad(case_id, version_now)),
+                        self._encrypt_summary(case_id, version_now, json.loads(plain.decode("utf-8")), new_key),
+                        version_now,
+                        case_id,
+                    ),
                 )
             conn.execute("UPDATE meta SET value = ? WHERE key = 'key_check'", (crypto.make_key_check(new_key),))
             return len(rows)
@@ -484,21 +532,19 @@ class _Damaged(Exception):
     """Internal: quick_check reported damage."""
 
 
-def _summary(data: dict[str, Any], redacted: str) -> CaseSummary:
-    result = data["result"]
-    snippet = " ".join(redacted.split())
+def _summary(fields: dict[str, Any]) -> CaseSummary:
+    snippet = " ".join(str(fields["text"]).split())
     if len(snippet) > SNIPPET_CHARS:
         snippet = snippet[: SNIPPET_CHARS - 1] + "…"
-    final = int(data["final_level"])
-    suggested = int(result.get("level", result.get("final_level", final)))
+    final, suggested = int(fields["final_level"]), int(fields["suggested_level"])
     return CaseSummary(
-        case_id=str(data["case_id"]),
-        created_at=str(data["created_at"]),
+        case_id=str(fields["case_id"]),
+        created_at=str(fields["created_at"]),
         suggested_level=suggested,
         final_level=final,
         overridden=final != suggested,
         snippet=snippet,
-        clinician=str(data.get("clinician", "")),
+        clinician=str(fields["clinician"]),
     )
 
 
