@@ -148,22 +148,29 @@ def _paths_for_level(c: Complaint, level: int) -> list[tuple[int, str]]:
 
 @functools.lru_cache(maxsize=64)
 def _candidates(cids: tuple[str, ...], level: int) -> tuple[list[tuple[Complaint, tuple[int, str]]], list[float]]:
-    """Weighted (complaint, path) candidates for a level; each complaint gets about equal weight."""
+    """Weighted (complaint, path) candidates for a level.
+
+    A complaint with its own tier for the level weighs 1 (75 % on its own tiers, 25 % on generic
+    modifiers); a complaint that reaches the level only through a generic modifier weighs 0.15,
+    so complaint-specific discriminators (anaphylaxis, SAH, ectopic...) are not drowned out.
+    """
     cands: list[tuple[Complaint, tuple[int, str]]] = []
     cum: list[float] = []
     total = 0.0
     for cid in cids:
         c = complaint_by_id(cid)
         paths = _paths_for_level(c, level)
+        own = [p for p in paths if p[1] == "none"]
+        generic = [p for p in paths if p[1] != "none"]
         for p in paths:
-            total += _generic_weight(p[1]) / len(paths)
+            if own:
+                w = (0.75 if generic else 1.0) / len(own) if p[1] == "none" else 0.25 / len(generic)
+            else:
+                w = 0.15 / len(generic)
+            total += w
             cands.append((c, p))
             cum.append(total)
     return cands, cum
-
-
-def _generic_weight(mod: str) -> float:
-    return 1.0 if mod == "none" else 0.35
 
 
 _MOD_TEXT: dict[str, tuple[str, ...]] = {
@@ -706,6 +713,24 @@ def _narrative(
             ),
         )
     )
+    extra_pool = [
+        f"{he_cap} {_pick(rng, ('first noticed this', 'became aware of the problem', 'says it started'))} "
+        f"{_pick(rng, ('while at work', 'at home in the evening', 'on waking', 'while shopping', 'after dinner'))}.",
+        f"Review of systems is otherwise {_pick(rng, ('unremarkable', 'negative apart from tiredness', 'non-contributory'))}.",
+        f"{he_cap} {_pick(rng, ('has not taken any', 'has tried some'))} over-the-counter remedies and "
+        f"{_pick(rng, ('has been sleeping poorly', 'is managing at home', 'has been off work', 'has cancelled plans'))}.",
+        f"A further set of observations {_pick(rng, ('was taken 15 minutes later and was similar', 'is pending', 'will be repeated'))}.",
+        f"{he_cap} was {_pick(rng, ('accompanied by a friend', 'brought by a relative', 'alone', 'dropped off by a neighbour'))}"
+        f" and {_pick(rng, ('answered questions appropriately', 'was a little anxious', 'was keen to go home', 'asked about waiting times'))}.",
+        f"Examination of the {_pick(rng, ('ears', 'throat', 'skin', 'lymph nodes'))} was {_pick(rng, ('normal', 'unremarkable'))}"
+        f" and capillary refill was under 2 seconds peripherally.",
+        f"{_pick(rng, ('There was a previous attendance', 'A previous similar episode'))} "
+        f"{_pick(rng, ('two years ago', 'last spring', 'in [DATE_1]'))} which settled without follow-up.",
+        f"Medication reconciliation: {_pick(rng, ('no changes in the last month', 'recently finished a course of antibiotics', 'started a new inhaler last week'))}.",
+        "Safeguarding screen was completed and no concerns were identified.",
+        f"Weight is recorded as {rng.randint(8, 95) if facts['age_days'] < 16 * 365 else rng.randint(48, 120)} kg.",
+    ]
+    optional += rng.sample(extra_pool, k=rng.randint(3, len(extra_pool)))
     if ph:
         optional.insert(0, ph)
     rng.shuffle(optional)
@@ -721,8 +746,9 @@ def _narrative(
     )
     sents = core[:2] + core[2:-1] + [core[-1]]
     text = " ".join(sents)
+    target = rng.randint(100, 235)
     for o in optional:
-        if len(text.split()) >= rng.randint(110, 200):
+        if len(text.split()) >= target:
             break
         text += " " + o
     if closer:
