@@ -9,6 +9,7 @@ key is the right one without revealing anything about it.
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import os
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ class DecryptionError(Exception):
     """A blob failed authentication: wrong key, wrong AAD, or tampered bytes."""
 
 
+@functools.lru_cache(maxsize=4)
 def _aesgcm(key: bytes):  # noqa: ANN202 - cryptography type kept lazy
+    # Cached: building the cipher object costs as much as decrypting a small summary.
     try:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     except ImportError as exc:  # pragma: no cover - cryptography is a core dependency

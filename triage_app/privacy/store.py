@@ -298,8 +298,10 @@ class CaseStore:
         payload = json.dumps(summary_fields(data), ensure_ascii=False, sort_keys=True).encode("utf-8")
         return crypto.encrypt(key or self._key, payload, summary_aad(case_id, version))
 
-    def _decrypt_summary(self, case_id: str, version: int, blob: bytes | None, full: bytes) -> dict[str, Any]:
-        if blob is None:  # only possible mid-migration; fall back to the full record
+    def _decrypt_summary(self, case_id: str, version: int, blob: bytes | None) -> dict[str, Any]:
+        if blob is None:  # defensive: a row without a summary falls back to the full record
+            with self._lock:
+                full = self._conn.execute("SELECT blob FROM cases WHERE case_id = ?", (case_id,)).fetchone()[0]
             return summary_fields(self._decrypt_row(case_id, version, full))
         try:
             plain = crypto.decrypt(self._key, bytes(blob), summary_aad(case_id, version))
@@ -383,7 +385,7 @@ class CaseStore:
                 raise InputError("level", f"Level {level} is not 1-5.")
             clauses.append("final_level = ?")
             params.append(int(level))
-        sql = "SELECT case_id, record_version, " + ("summary, blob" if summary else "blob") + " FROM cases"
+        sql = "SELECT case_id, record_version, " + ("summary" if summary else "blob") + " FROM cases"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         sql += " ORDER BY created_at DESC, rowid DESC"
@@ -407,8 +409,8 @@ class CaseStore:
         out: list[CaseSummary] = []
         # Without a text filter SQL applies the limit; with one, rows stream newest first and
         # decryption stops at the limit-th match.
-        for case_id, version, summary, blob in self._rows(since, until, level, None if needle else limit, summary=True):
-            data = self._decrypt_summary(case_id, version, summary, blob)
+        for case_id, version, summary in self._rows(since, until, level, None if needle else limit, summary=True):
+            data = self._decrypt_summary(case_id, version, summary)
             if needle:
                 haystack = "\n".join((data["text"], data["override_reason"], data["clinician"]))
                 if needle not in haystack.casefold():
