@@ -264,3 +264,26 @@ def test_bundle_without_int8_runs_fp32(tiny_bundle_copy: Path) -> None:
     batch = clf.predict_proba(texts)
     singles = [clf.predict_proba([t])[0] for t in texts]
     assert np.allclose(batch, singles, atol=1e-5)  # right padding is masked out exactly
+
+
+def test_head_tail_keeps_the_end_but_only_windows_keep_the_middle(cpu_classifier: OnnxClassifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    arrest_id = cpu_classifier.tokenizer.token_to_id("arrest")
+
+    def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = np.tile(np.array([0.0, 0.0, 0.0, 0.0, 5.0], dtype=np.float32), (ids.shape[0], 1))
+        out[(ids == arrest_id).any(axis=1)] = [5.0, 0.0, 0.0, 0.0, 0.0]
+        return out
+
+    monkeypatch.setattr(cpu_classifier, "_forward", forward)
+    filler = "Mild cough and runny nose, otherwise well. " * 15
+    end_note = filler + "Then cardiac arrest."
+    middle_note = filler + "Brief cardiac arrest. " + filler
+    try:
+        cpu_classifier.long_text = "head_tail"
+        enc = cpu_classifier.preprocess([end_note])
+        assert enc.input_ids.shape == (1, cpu_classifier.max_length)
+        assert cpu_classifier.predict_levels([end_note, middle_note]) == [1, 5]
+        cpu_classifier.long_text = "windows"
+        assert cpu_classifier.predict_levels([end_note, middle_note]) == [1, 1]
+    finally:
+        cpu_classifier.long_text = "windows"

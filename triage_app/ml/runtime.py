@@ -29,6 +29,9 @@ from triage_app.ml.long_text import pick_most_urgent, window_spans
 log = logging.getLogger(__name__)
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+#: ``windows`` (default): overlapping windows, most urgent wins (see ml/long_text.py);
+#: ``head_tail``: one view of the first and last tokens, as the trainer truncates.
+LONG_TEXT_STRATEGIES: tuple[str, ...] = ("windows", "head_tail")
 BATCH_SIZE = 32
 
 
@@ -178,11 +181,22 @@ class BaseClassifier:
 
     backend = "base"
 
-    def __init__(self, bundle: Bundle, device_status: str, *, tokenizer: Any | None = None, overlap: int | None = None) -> None:
+    def __init__(
+        self,
+        bundle: Bundle,
+        device_status: str,
+        *,
+        tokenizer: Any | None = None,
+        overlap: int | None = None,
+        long_text: str = "windows",
+    ) -> None:
+        if long_text not in LONG_TEXT_STRATEGIES:
+            raise ValueError(f"long_text must be one of {LONG_TEXT_STRATEGIES}")
         self._bundle = bundle
         self._device_status = device_status
         self._tokenizer = tokenizer if tokenizer is not None else load_tokenizer(bundle)
         self._overlap = overlap
+        self.long_text = long_text
         self._cls_id = self._special_id("[CLS]", 101)
         self._sep_id = self._special_id("[SEP]", 102)
         self._pad_id = self._special_id("[PAD]", 0)
@@ -230,6 +244,11 @@ class BaseClassifier:
         owners: list[int] = []
         for i, enc in enumerate(encodings):
             ids = list(enc.ids)
+            if self.long_text == "head_tail" and len(ids) > content_len:
+                head = self._head_tokens(content_len)
+                rows.append([self._cls_id, *ids[:head], *ids[len(ids) - (content_len - head) :], self._sep_id])
+                owners.append(i)
+                continue
             for start, end in window_spans(len(ids), content_len, self._overlap):
                 rows.append([self._cls_id, *ids[start:end], self._sep_id])
                 owners.append(i)
@@ -240,6 +259,12 @@ class BaseClassifier:
             input_ids[r, : len(row)] = row
             attention[r, : len(row)] = 1
         return Encoded(input_ids, attention, tuple(owners), len(texts))
+
+    def _head_tokens(self, content_len: int) -> int:
+        """Head size for ``head_tail``: the manifest's ``truncation.head_tokens``, else two thirds."""
+        head = (self._bundle.manifest.get("truncation") or {}).get("head_tokens")
+        head = int(head) if isinstance(head, int | float) else (content_len * 2) // 3
+        return max(1, min(head, content_len - 1))
 
     def _forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         """Raw logits ``(batch, n_levels)``; the only step that touches the framework."""
@@ -410,6 +435,7 @@ def load_classifier(model_dir: Path | str, device: str = "auto") -> OnnxClassifi
 __all__ = [
     "BATCH_SIZE",
     "DEVICES",
+    "LONG_TEXT_STRATEGIES",
     "BaseClassifier",
     "DevicePlan",
     "Encoded",
