@@ -704,7 +704,95 @@ def _expand_more() -> tuple[Complaint, ...]:
     return tuple(out)
 
 
-COMPLAINTS = COMPLAINTS + _expand_more()
+# Level-3 pictures (2+ resources, stable) for complaints that otherwise lack one: real EDs see
+# level 3 more than any other, so most complaints need a stable-but-needs-workup version.
+_EXTRA_R2: dict[str, tuple[str, str]] = {
+    "hypertension": ("labs, ECG, urine", "BP 196/112 with mild headache for a day, no visual change, no confusion"),
+    "asthma": ("nebulisers x2, labs", "wheezy for 2 days, needs repeated nebs, talking in sentences, peak flow 60%"),
+    "seizure": ("labs, CT head", "known epilepsy, fit at home with a fall and cut eyebrow, back to baseline now"),
+    "head_injury": (
+        "CT head, wound closure",
+        "hit head on a shelf, brief dizziness, 4 cm scalp cut, not on anticoagulants",
+    ),
+    "gi_bleed": ("labs, IV fluids", "two episodes of dark stool, obs stable, on ibuprofen for knee pain"),
+    "rectal_pain": ("labs, drainage under anaesthetic", "large perianal abscess, diabetic, obs normal"),
+    "hernia": ("labs, ultrasound", "tender groin lump, reduces with difficulty, no vomiting"),
+    "testicular_pain": (
+        "labs, urine, ultrasound",
+        "gradual testicular pain and swelling over 3 days with burning urine",
+    ),
+    "catheter_problem": (
+        "catheter change, labs, urine",
+        "catheter bypassing with cloudy urine and lower tummy ache, afebrile",
+    ),
+    "breast_problem": (
+        "labs, ultrasound, drainage",
+        "red swollen breast with a tender lump while breastfeeding, not settling on antibiotics",
+    ),
+    "neck_pain": ("CT neck, analgesia IM", "fell off a bike at low speed, midline neck tenderness, arms normal"),
+    "ankle_injury": ("X-ray, procedural sedation", "ankle deformed after a fall, foot warm and pink"),
+    "foot_pain": ("X-ray, labs", "diabetic foot ulcer with spreading redness, no fever"),
+    "laceration": ("X-ray, laceration repair", "deep cut to forearm from broken glass, glass may still be in it"),
+    "burn": ("dressing under IV analgesia, labs", "partial-thickness burn to the leg, about 5% of the body"),
+    "dog_bite": (
+        "X-ray, IV antibiotics",
+        "dog bite to the hand with swelling over the knuckle, hard to bend the finger",
+    ),
+    "assault": ("CT face, X-ray", "punched repeatedly, swollen eye, double vision looking up, no LOC"),
+    "eye_injury": (
+        "slit lamp, specialty consult",
+        "hit in the eye with a squash ball, blurred vision, blood in front of the iris",
+    ),
+    "nosebleed": ("labs, nasal packing", "recurrent nosebleeds today, currently stopped, on clopidogrel"),
+    "rash": (
+        "labs, specialty consult",
+        "widespread blistering rash with sore mouth after starting a new tablet, obs normal",
+    ),
+    "abscess": ("labs, incision and drainage", "large abscess on thigh with redness tracking, diabetic"),
+    "allergic_reaction": (
+        "IV medication, observation labs",
+        "hives and lip swelling after a wasp sting, breathing fine, voice normal",
+    ),
+    "sore_throat": ("labs, IV fluids", "tonsillitis, unable to swallow tablets or much fluid for 2 days, obs normal"),
+    "ear_pain": ("labs, IV antibiotics", "ear infection with swelling of the ear canal and facial pain, diabetic"),
+    "red_eye": ("slit lamp, specialty consult", "painful red eye with reduced vision, light sensitivity, no trauma"),
+    "vision_loss": ("labs, specialty consult", "gradually blurring vision in one eye over a week with headache"),
+    "dental_pain": ("labs, IV antibiotics", "swollen jaw from a tooth abscess, can open mouth, swallowing ok"),
+    "anxiety": ("labs, ECG", "palpitations and chest tightness with panic, has had it before, obs normal"),
+    "depression": ("labs, psychiatry consult", "low mood, stopped eating and drinking for days, no plan to harm self"),
+    "child_ingestion": ("labs, observation", "ate a few of grandad's paracetamol tablets, well, timing unclear"),
+    "alcohol_intox": ("labs, CT head", "drunk and fell, bump on the head, answering questions"),
+    "snake_bite": ("labs, observation", "bitten by an adder on the ankle, local swelling only, well"),
+    "hypoglycaemia": ("labs, IV dextrose infusion", "sulfonylurea hypo, glucose keeps dropping despite snacks, alert"),
+    "thyroid": ("labs, ECG", "palpitations, weight loss and tremor, HR in the 90s, known Graves"),
+    "anticoag_bleed": ("labs, wound closure", "cut on the shin oozing for hours, on warfarin, INR unknown"),
+    "chemo_complication": ("labs, IV fluids", "on chemo, vomiting and diarrhoea for 2 days, no fever"),
+    "heat_illness": ("labs, IV fluids", "labourer with cramps and vomiting after a hot shift, alert"),
+    "electric_shock": ("ECG, labs", "shock from a 240 V appliance, small burn on hand, tingling arm"),
+    "croup": ("oral steroid, nebulised adrenaline", "stridor at rest that settled after a neb, watching"),
+    "heartburn": ("labs, ECG", "epigastric burning for a week with black-ish stools once, obs normal"),
+    "sciatica": ("labs, MRI", "sciatica with numb foot and weak ankle, bladder ok"),
+    "facial_palsy": ("labs, specialty consult", "facial droop with ear pain and blisters in the ear canal"),
+    "post_partum": ("labs, ultrasound", "tender swollen calf 10 days after delivery, no breathlessness"),
+    "weight_loss": ("labs, CT", "lost 10 kg in 2 months with abdominal discomfort"),
+    "medication_side_effect": ("labs, ECG", "dizzy and vomiting since starting new heart tablets"),
+    "angioedema": ("IV medication, labs", "face and lips swollen on ramipril, breathing fine, voice normal"),
+    "chickenpox": ("labs, IV antivirals", "chickenpox with headache and lots of spots, obs normal"),
+    "food_poisoning": ("labs, IV fluids", "bloody diarrhoea and cramps after a barbecue for 3 days"),
+    "feeding_tube": ("X-ray, tube replacement", "PEG tube out, stoma starting to close, needs replacement and check"),
+    "vomiting_baby": ("labs, ultrasound", "baby vomiting after every feed, still wet nappies, alert"),
+}
+
+
+def _with_extra_r2(c: Complaint) -> Complaint:
+    if c.cid not in _EXTRA_R2:
+        return c
+    names, keys = _EXTRA_R2[c.cid]
+    return Complaint(c.cid, c.family, c.terms, c.lay, c.pops, (*c.tiers, R(2, names, keys, vitals=LOW)),
+                     sex=c.sex, central=c.central, generic=c.generic, short=c.short)  # fmt: skip
+
+
+COMPLAINTS = tuple(_with_extra_r2(c) for c in COMPLAINTS + _expand_more())
 _BY_ID = {c.cid: c for c in COMPLAINTS}
 
 
