@@ -18,7 +18,7 @@ from triage_app.core.paths import AppPaths
 from triage_app.privacy.audit import AuditLog
 from triage_app.privacy.export import EXPORT_FORMATS
 from triage_app.privacy.keys import console_passphrase_provider, store_initialised, unlock_store
-from triage_app.privacy.store import CaseStore
+from triage_app.privacy.store import CaseStore, damaged_copies
 
 
 def cli_passphrase_provider() -> Any:
@@ -148,9 +148,12 @@ def _purge(store: CaseStore, audit: AuditLog, clinician: str, args: argparse.Nam
 def _new_store(paths: AppPaths) -> int:
     if paths.store_path.exists():
         raise InputError("cases", f"A case store already exists at {paths.store_path}; it was not touched.")
+    aside = damaged_copies(paths.store_path)
     store = open_store_for_cli(paths, fresh=True)
     store.close()
-    print(f"Created a new, empty case store at {paths.store_path}. Damaged copies beside it were kept.")
+    print(f"Created a new, empty case store at {paths.store_path}.")
+    if aside:
+        print(f"The damaged store(s) beside it were kept unchanged: {', '.join(p.name for p in aside)}")
     return 0
 
 
