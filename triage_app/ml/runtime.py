@@ -404,6 +404,11 @@ class TorchClassifier(BaseClassifier):
             ) from None
         self._torch = torch
         self._device = torch.device(device)
+        if self._device.type == "cuda":
+            try:
+                self._device_status = f"{device_status} ({torch.cuda.get_device_name(self._device)})"
+            except Exception:  # the name is cosmetic; never fail a load over it
+                pass
         self._model = model.to(self._device).eval()
 
     def _forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
