@@ -96,6 +96,32 @@ def test_no_keyring_falls_back_to_passphrase_via_provider(paths: AppPaths, no_ke
     assert "passphrase" in keys.describe_key_source(paths)
 
 
+class BrokenKeyring(NoKeyring):
+    """Looks usable (priority > 0) but raises NoKeyringError on use, like a dead D-Bus session."""
+
+    priority = 1  # type: ignore[assignment]
+
+
+def test_keyring_raising_no_keyring_error_falls_back_to_passphrase(paths: AppPaths) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(BrokenKeyring())
+    try:
+        key = keys.obtain_data_key(paths, passphrase_provider=lambda first: PASS)
+        assert json.loads(paths.key_params_path.read_text())["source"] == "passphrase"
+        assert keys.obtain_data_key(paths, passphrase_provider=lambda first: PASS) == key
+        with pytest.raises(KeyError_):  # still never without a passphrase
+            keys.obtain_data_key(paths)
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_keyring_policy_without_keyring_is_an_error(paths: AppPaths, no_keyring: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(keys.ENV_KEY_SOURCE, "keyring")
+    with pytest.raises(KeyError_, match="TRIAGE_APP_KEY_SOURCE=keyring"):
+        keys.obtain_data_key(paths, passphrase_provider=never_asked)
+    assert not paths.key_params_path.exists()
+
+
 def test_key_source_policy_forces_passphrase_even_with_keyring(
     paths: AppPaths, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -327,13 +327,21 @@ def _create_key(paths: AppPaths, provider: PassphraseProvider | None) -> bytes:
         )
     if configured != "passphrase" and usable:
         key = crypto.new_data_key()
-        _keyring_set(keyring_entry(paths), key)
-        if _keyring_get(keyring_entry(paths)) != key:
-            raise KeyError_("The OS keyring did not keep the data key; nothing was created.", f"Set {ENV_KEY_SOURCE}=passphrase.")
-        save_params(paths, KeyParams(source="keyring", key_check=crypto.make_key_check(key), created_at=_now()))
-        log.info("created a new data key in the OS keyring")
-        return key
-    if configured == "auto":
+        try:
+            _keyring_set(keyring_entry(paths), key)
+            if _keyring_get(keyring_entry(paths)) != key:
+                raise KeyError_("The OS keyring did not keep the data key; nothing was created.", f"Set {ENV_KEY_SOURCE}=passphrase.")
+        except KeyError_:
+            if configured == "keyring":
+                raise
+            # e.g. NoKeyringError from a backend that looked usable: fall back loudly (the
+            # passphrase is asked for; never a plaintext key)
+            log.warning("OS keyring failed when storing the key; using a passphrase-derived key")
+        else:
+            save_params(paths, KeyParams(source="keyring", key_check=crypto.make_key_check(key), created_at=_now()))
+            log.info("created a new data key in the OS keyring")
+            return key
+    elif configured == "auto":
         log.warning("no usable OS keyring; using a passphrase-derived key")
     passphrase = get_passphrase(provider, first_time=True)
     kdf = crypto.ScryptParams.fresh()
