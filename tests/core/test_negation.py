@@ -51,3 +51,22 @@ def test_clause_bounds_stop_at_punctuation_and_but() -> None:
     start = text.index("chest")
     left, right = clause_bounds(text, start, start + len("chest pain"))
     assert text[left:right].strip() == "chest pain"
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "status"),
+    [
+        ("No fever, neck stiffness, visual disturbance or vomiting.", "neck stiffness", "negated"),
+        ("had no vomiting, headache or neck stiffness", "neck stiffness", "negated"),
+        ("denies any thoughts of self-harm or suicide", "suicide", "negated"),
+        ("h/o MI, stroke or TIA", "stroke", "history"),
+        # a comma list closed by "and", or a long clause, is read as current (the safe way)
+        ("No fever, crushing chest pain and sweating", "crushing chest pain", "current"),
+        ("no fever, chest pain radiating to arm", "chest pain", "current"),
+        ("no fever, he has been vomiting all week and now has neck stiffness or rash", "neck stiffness", "current"),
+        ("no cough. Neck stiffness or rash", "Neck stiffness", "current"),
+    ],
+)
+def test_negated_comma_lists(text: str, phrase: str, status: str) -> None:
+    start = text.lower().index(phrase.lower())
+    assert mention_context(text, start, start + len(phrase)).status == status

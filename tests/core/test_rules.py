@@ -40,6 +40,8 @@ VITALS_TABLE: list[tuple[float | None, dict[str, Any], dict[str, int]]] = [
     (5, {"hr": 141}, {"vitals.hr_high": 2}),
     (5, {"rr": 31}, {"vitals.rr_high": 2}),
     (12, {"hr": 101}, {"vitals.hr_high": 2}),
+    (8, {"hr": 128, "rr": 24}, {}),  # an 8-year-old is in the 3-8 band
+    (8.5, {"hr": 128}, {"vitals.hr_high": 2}),
     (40, {"spo2": 91}, {"vitals.spo2_low": 2}),
     (3 * MONTH, {"spo2": 89}, {"vitals.spo2_low": 1}),
     (40, {"spo2": 90}, {"vitals.spo2_low": 2}),
@@ -238,3 +240,20 @@ def test_table_drives_the_thresholds() -> None:
     fired = {e.rule for e in custom.evaluate(Intake("x", age_years=40, vitals=Vitals(hr=110)))}
     assert "vitals.hr_high" not in fired
     assert "vitals.hr_high" in {e.rule for e in RULES.evaluate(Intake("x", age_years=40, vitals=Vitals(hr=110)))}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "subconjunctival haemorrhage, no pain, vision normal",
+        "blood pressure 128/80, sudden left-sided chest pain and breathlessness",  # 'pressure' is not an ACS feature
+        "fever and rigors with flank pain and dysuria",
+    ],
+)
+def test_known_false_escalations_stay_fixed(text: str) -> None:
+    flags = {e.rule for e in RULES.evaluate(_intake(text, {"age": 38}))}
+    assert not flags & {"flag.heavy_bleeding", "flag.chest_pain_acs_features", "flag.sepsis_signs", "flag.fever_with_systemic_signs"}
+
+
+def test_chronic_back_pain_10_of_10_does_not_escalate() -> None:
+    assert "vitals.severe_pain_high_risk" not in rules_for("back pain 10/10 for 2 years, same as usual", pain=10)

@@ -3,7 +3,8 @@
 A match is *not current* when, within its clause, a trigger precedes it by at most
 :data:`MAX_GAP_WORDS` words ("denies chest pain", "no LOC", "h/o MI", "if chest pain") or
 follows it closely ("chest pain denied", "MI in 2019", "stroke 3 years ago"). A clause ends at
-sentence punctuation, a comma, or a conjunction that opens new information ("but", "however",
+sentence punctuation, a comma (except inside a short list closed by "or"/"nor", e.g. "no
+fever, neck stiffness or vomiting"), or a conjunction that opens new information ("but", "however",
 "now", "here for", "presents with"...). Pseudo-triggers such as "no change" or "not only" are
 not negations.
 
@@ -147,7 +148,12 @@ _POST_RE = {
 }
 _PSEUDO_RE = re.compile(rf"(?<![\w/])(?:{_alt(_PSEUDO)})(?![\w/])", re.IGNORECASE)
 _TERM_RE = re.compile(_alt(_TERMINATORS), re.IGNORECASE)
-_WORD_RE = re.compile(r"[\w/']+")
+_WORD_RE = re.compile(r"[\w/'-]+")
+_SENTENCE_END_RE = re.compile(r"[.;!?\n]")
+_LIST_CLOSE_RE = re.compile(r"\b(or|nor)\b", re.IGNORECASE)
+_NON_COMMA_TERM_RE = re.compile(_alt(tuple(t for t in _TERMINATORS if t != ",")), re.IGNORECASE)
+MAX_LIST_ITEM_WORDS = 4
+MAX_LIST_ITEMS = 6
 
 
 @dataclass(frozen=True)
@@ -177,12 +183,10 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return left, right
 
 
-def mention_context(text: str, start: int, end: int) -> MentionContext:
-    """Classify the mention ``text[start:end]`` as current, negated, historical or hypothetical."""
-    left, right = clause_bounds(text, start, end)
-    before = text[left:start]
+def _pre_trigger(before: str) -> tuple[int, str, str] | None:
+    """Nearest pre-trigger in ``before`` within MAX_GAP_WORDS words: (gap, status, trigger)."""
     pseudo_spans = [(m.start(), m.end()) for m in _PSEUDO_RE.finditer(before)]
-    best: tuple[int, str, str] | None = None  # (gap words, status, trigger): nearest trigger wins
+    best: tuple[int, str, str] | None = None
     for status, pattern in _PRE_RE.items():
         for m in pattern.finditer(before):
             if any(ps <= m.start() < pe for ps, pe in pseudo_spans):
@@ -190,6 +194,43 @@ def mention_context(text: str, start: int, end: int) -> MentionContext:
             gap = len(_WORD_RE.findall(before[m.end() :]))
             if gap <= MAX_GAP_WORDS and (best is None or gap < best[0]):
                 best = (gap, status, m.group(0))
+    return best
+
+
+def _list_trigger(text: str, start: int, end: int, left: int) -> tuple[int, str, str] | None:
+    """A trigger that governs a comma list ending in "or"/"nor": "no fever, neck stiffness or
+    vomiting", "had no vomiting, headache or neck stiffness". Every list item between the trigger
+    and the mention must be short, and the list must close with "or"/"nor" (not "and": "no fever,
+    crushing chest pain and sweating" is read as current, the safe way)."""
+    sentence_start = 0
+    for m in _SENTENCE_END_RE.finditer(text, 0, start):
+        sentence_start = m.end()
+    nxt = _SENTENCE_END_RE.search(text, end)
+    sentence_end = nxt.start() if nxt else len(text)
+    if len(_WORD_RE.findall(text[left:start])) > MAX_LIST_ITEM_WORDS - 1:
+        return None
+    pieces = text[sentence_start:left].split(",")
+    if pieces and pieces[-1].strip() == "":
+        pieces = pieces[:-1]
+    for back, piece in enumerate(reversed(pieces)):
+        if back >= MAX_LIST_ITEMS or _NON_COMMA_TERM_RE.search(piece):
+            return None
+        found = _pre_trigger(piece)
+        if found is not None:
+            after_trigger = text[sentence_start + len(",".join(pieces[: len(pieces) - back])) : sentence_end]
+            return found if _LIST_CLOSE_RE.search(after_trigger) else None
+        if len(_WORD_RE.findall(piece)) > MAX_LIST_ITEM_WORDS:
+            return None
+    return None
+
+
+def mention_context(text: str, start: int, end: int) -> MentionContext:
+    """Classify the mention ``text[start:end]`` as current, negated, historical or hypothetical."""
+    left, right = clause_bounds(text, start, end)
+    before = text[left:start]
+    best = _pre_trigger(before)
+    if best is None and left > 0 and text[left - 1] == ",":
+        best = _list_trigger(text, start, end, left)
     if best is not None:
         return MentionContext(best[1], best[2].lower())
     after = text[end:right]

@@ -160,7 +160,8 @@ class SafetyRules:
     def _band(self, age: float | None) -> dict[str, Any]:
         for band in self._vitals["age_bands"]:
             limit = band.get("max_age_years")
-            if age is not None and limit is not None and age < limit:
+            # Upper bound inclusive: an 8-year-old is in ESI's "3-8 years" band.
+            if age is not None and limit is not None and age <= limit:
                 return band
         return self._vitals["age_bands"][-1]
 
