@@ -31,6 +31,7 @@ from triage_app.training.corpus.styles import (
     demographic,
     history_for,
     lowercase_keep_placeholders,
+    paraphrase,
     render_vitals,
     render_vitals_lay,
 )
@@ -355,6 +356,7 @@ def _features(rng: random.Random, case: dict[str, Any]) -> list[str]:
         feats += rng.sample(list(tier.extras), k=rng.randint(0, min(2, len(tier.extras))))
     if mod != "none":
         feats = [_drop_reassurance(f) for f in feats if f == feats[0] or not _REASSURING.search(f)]
+    feats = [paraphrase(f, rng) for f in feats]
     required = [feats[0]]
     if mod in _MOD_TEXT:
         feats.append(_pick(rng, _MOD_TEXT[mod]))

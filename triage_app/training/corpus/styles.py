@@ -17,6 +17,7 @@ __all__ = [
     "abbreviate",
     "history_for",
     "lowercase_keep_placeholders",
+    "paraphrase",
     "add_typos",
     "demographic",
     "render_vitals",
@@ -402,3 +403,39 @@ def history_for(age_days: int, sex: str, rng: random.Random) -> str:
         and (sex == "F" or not any(w in h for w in _FEMALE_ONLY))
     ]
     return pool[rng.randrange(len(pool))]
+
+
+# Label-neutral synonyms (never touching severity, negation or numbers), so the same finding is
+# written several ways and the model can't key on one fixed phrase.
+_SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("vomiting", ("being sick", "throwing up", "vomiting", "emesis")),
+    ("vomited", ("was sick", "threw up", "vomited")),
+    ("short of breath", ("breathless", "SOB", "short of breath", "winded")),
+    ("breathless", ("short of breath", "breathless", "out of breath")),
+    ("sweaty", ("sweaty", "diaphoretic", "clammy and sweating", "sweating buckets")),
+    ("sudden", ("sudden", "abrupt")),
+    ("suddenly", ("suddenly", "all of a sudden", "abruptly")),
+    ("tummy", ("tummy", "stomach", "belly", "abdomen")),
+    ("abdominal", ("abdominal", "tummy", "stomach")),
+    ("swollen", ("swollen", "puffy", "swelled up")),
+    ("drowsy", ("drowsy", "sleepy", "hard to keep awake")),
+    ("confused", ("confused", "muddled", "disorientated")),
+    ("painful", ("painful", "sore", "tender")),
+    ("feels", ("feels", "is feeling")),
+    ("fever", ("fever", "temperature", "temp", "pyrexia")),
+    ("yesterday", ("yesterday", "the day before", "last night")),
+    ("can't", ("can't", "cannot", "unable to")),
+    ("hours", ("hours", "hrs", "h")),
+    ("minutes", ("minutes", "mins")),
+    ("patient", ("patient", "pt")),
+    ("weeks", ("weeks", "wks")),
+)
+_SYN_RE = {w: re.compile(rf"\b{re.escape(w)}\b") for w, _ in _SYNONYMS}
+
+
+def paraphrase(text: str, rng: random.Random, p: float = 0.35) -> str:
+    """Swap label-neutral words for synonyms, each occurrence with probability ``p``."""
+    for word, options in _SYNONYMS:
+        if word in text:
+            text = _SYN_RE[word].sub(lambda m: rng.choice(options) if rng.random() < p else m.group(0), text)
+    return text
