@@ -437,5 +437,5 @@ def paraphrase(text: str, rng: random.Random, p: float = 0.35) -> str:
     """Swap label-neutral words for synonyms, each occurrence with probability ``p``."""
     for word, options in _SYNONYMS:
         if word in text:
-            text = _SYN_RE[word].sub(lambda m: rng.choice(options) if rng.random() < p else m.group(0), text)
+            text = _SYN_RE[word].sub(lambda m, opts=options: rng.choice(opts) if rng.random() < p else m.group(0), text)
     return text
