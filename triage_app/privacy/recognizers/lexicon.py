@@ -6,7 +6,7 @@ Sources (all offline, loaded once per process):
   PyPI package ``names``;
 * English words: Webster's 2nd International word list (public domain) as shipped in the
   PyPI package ``english-words``; only its lower-case entries, so proper nouns stay out;
-* ``resources/redaction/*.txt``: the clinical stoplist (drugs, eponyms, anatomy, clinical
+* ``resources/redaction/*.txt``: extra ordinary words the dictionary lacks, the clinical stoplist (drugs, eponyms, anatomy, clinical
   words and abbreviations), function words, hospital abbreviations and place names.
 """
 
@@ -138,10 +138,14 @@ def default_lexicon() -> Lexicon:
     names_allowed = read_word_list(folder / "not_names.txt")
     first = _census_names("dist.male.first") | _census_names("dist.female.first")
     last = _census_names("dist.all.last")
+    # First names the dictionary lists as words ("mary", "lucy") count as names unless they
+    # are everyday words ("will", "grace"); see common_first_names.txt.
+    name_not_word = first - read_word_list(folder / "common_first_names.txt")
+    english = (_english_words() - name_not_word) | read_word_list(folder / "extra_words.txt")
     return Lexicon(
         first_names=frozenset(first - names_allowed),
         last_names=frozenset(last - names_allowed),
-        english=_english_words(),
+        english=frozenset(english),
         clinical=clinical,
         function_words=function_words,
         hospitals=read_word_list(folder / "hospitals.txt"),

@@ -24,18 +24,38 @@ _EPONYM_AFTER = re.compile(
 )
 
 
+#: Endings of drug names: a capitalised unknown word ending so is a drug, not a name.
+_DRUG_SUFFIX = re.compile(
+    r"(?:mycin|micin|cillin|cef\w*|pril|olol|alol|azole|statin|sartan|dipine|prazole|tidine|parin|floxacin|cycline|"
+    r"vir|mab|nib|zumab|ximab|afil|azepam|zolam|triptan|setron|profen|oxacin|penem|dronate|gliptin|gliflozin|"
+    r"glitazone|lukast|terol|sonide|asone|olone|thiazide|semide|tropium|curonium|caine|phylline|amine|idine|"
+    r"ase|ex|ix|ol|yl|an|in|ine|one|ide|ate|il|um|on|en)$"
+)
+#: Words after a name that say a clinician or relative was told or acted.
+_AFTER_NAME = re.compile(
+    r"\s*(?:,\s*)?(?:aware|notified|paged|made\s+aware|informed|updated|called|in\s+to\s+see|at\s+bedside|"
+    r"ordered|placed|spoke|saw|examined|consulted|wants|states|stated|said|here|visited|contacted|agrees|"
+    r"agreed|requests|requested|will\s+call|to\s+call|returned|rounded|responded|came|was\s+called)\b",
+    re.IGNORECASE,
+)
+
+
 class NameRecognizer(Recognizer):
     """Personal names. ``PATTERNS`` are the cue phrases; ``CONTEXT`` the relation words."""
 
     LABEL = "NAME"
     TITLES: ClassVar[tuple[str, ...]] = (
         "dr", "drs", "doctor", "mr", "mrs", "ms", "miss", "mister", "mx", "prof", "professor", "rev", "reverend",
-        "fr", "father", "sr", "sister", "nurse", "sir", "dame", "lady", "lord", "capt", "captain", "sgt", "judge",
+        "fr", "father", "nurse", "sir", "dame", "lady", "lord", "capt", "captain", "sgt", "judge",
     )
     CREDENTIALS: ClassVar[tuple[str, ...]] = (
         "rn", "bsn", "msn", "lpn", "lvn", "cna", "md", "do", "np", "fnp", "anp", "acnp", "pa", "pa-c", "rrt", "crt",
         "rt", "msw", "licsw", "lcsw", "sw", "pharmd", "rph", "dpt", "otr", "ccrn", "phd", "mbbs", "frcp", "mrcp",
         "dds", "dmd", "cnm", "crna", "aprn", "emt", "paramedic", "rd", "slp", "ccc",
+    )
+    #: Credentials that are also clinical shorthand (NP = nasal prong, PA = pulmonary artery).
+    WEAK_CREDENTIALS: ClassVar[frozenset[str]] = frozenset(
+        {"np", "pa", "do", "rt", "sw", "rd", "md", "emt", "crt", "ccc", "slp", "phd", "cnm", "dds"}
     )
     CONTEXT: ClassVar[tuple[str, ...]] = (
         "wife", "husband", "spouse", "partner", "daughter", "daughters", "dtr", "son", "sons", "mother", "mom", "mum",
@@ -81,18 +101,20 @@ class NameRecognizer(Recognizer):
     def _unknown(self, word: str) -> bool:
         """Not a dictionary, clinical or function word (so possibly a rare surname)."""
         w = self._base(word)
-        return len(w) >= 2 and not self.lexicon.is_common(w) and not self._is_stop(w) and w.isalpha() is not False
+        return len(w) >= 2 and not self.lexicon.is_common(w) and not self._is_stop(w)
 
     def _name_like(self, word: str, *, cued: bool, upper_text: bool) -> bool:
-        if self._is_stop(word):
-            return False
+        w = self._base(word)
         if cued:
-            return True
-        if self._lexicon_name(word) and not self.lexicon.is_common(self._base(word)):
-            return True
-        if not upper_text and word[:1].isupper() and not word.isupper() and self._lexicon_name(word):
-            return True
-        return False
+            # After a cue, anything but a function word, title or clinical word is a name;
+            # a clinical word that is also a surname ("Dr Foley") counts too.
+            if w in self.lexicon.function_words or w in self._titles or w in self._credentials or w in self._relations:
+                return False
+            return w not in self.lexicon.clinical or w in self.lexicon.last_names or w in self.lexicon.first_names
+        return self._lexicon_name(word) and not self.lexicon.is_common(w)
+
+    def _drug_like(self, word: str) -> bool:
+        return bool(_DRUG_SUFFIX.search(word.lower()))
 
     # -- analysis ----------------------------------------------------------------------
     def analyze(self, text: str) -> list[Candidate]:
@@ -117,8 +139,9 @@ class NameRecognizer(Recognizer):
                     if not re.fullmatch(r"\.?\s{1,2}|\s?-\s?|\.", g) or "\n" in g:
                         break
                 cued = first_cued and n == 0
-                initial = len(word) == 1 and word.isalpha() and (text[tokens[i][1] : tokens[i][1] + 1] == "." or n == 0 and first_cued)
-                if initial and word.lower() not in ("a", "i") or initial and first_cued:
+                after = text[tokens[i][1] : tokens[i][1] + 2]
+                initial = len(word) == 1 and (after[:1] == "." or (n == 0 and first_cued and after[:1] in (" ", "") and after[1:2].isalpha()))
+                if initial and (word.lower() not in ("a", "i") or first_cued):
                     marks[i] = max(marks.get(i, 0.0), score)
                 elif n == 0 and self._name_like(word, cued=cued, upper_text=upper_text):
                     marks[i] = max(marks.get(i, 0.0), score)
@@ -142,13 +165,18 @@ class NameRecognizer(Recognizer):
                 if re.fullmatch(r"\.?\s{0,3}", g) and "\n" not in g:
                     cand = tokens[nxt][2]
                     # "ms" is also "mental status" / "multiple sclerosis": it needs a name-like word
-                    weak_title = low in ("ms", "sr", "sister", "father", "nurse", "lady", "judge", "fr", "dr") and not (g.startswith(".") or word[:1].isupper() and not upper_text)
+                    weak_title = low in ("ms", "father", "nurse", "lady", "judge", "fr") and not (g.startswith(".") or word[:1].isupper() and not upper_text)
                     if not weak_title or self._lexicon_name(cand) or self._unknown(cand) or len(cand) == 1:
                         take_run(nxt, 0.9, first_cued=True)
             # 2. Credentials after: "Jean Hudson, RN", "HERMAN W. EMPERATRICE, RRT"
-            if low in self._credentials and i > 0 and (word.isupper() or len(word) > 2) and not self._is_followed_by_noun_use(text, end):
+            if low in self._credentials and i > 0:
                 g = text[tokens[i - 1][1] : start]
-                if re.fullmatch(r"\s*,?\s*", g) and "\n" not in g:
+                prev = tokens[i - 1]
+                weak = low in self.WEAK_CREDENTIALS and "," not in g
+                attached_to_number = prev[0] > 0 and text[prev[0] - 1].isdigit()
+                if weak and not (self._lexicon_name(prev[2]) and len(prev[2]) > 1 or self._unknown(prev[2]) and len(prev[2]) > 2):
+                    pass
+                elif re.fullmatch(r"\s*,?\s*", g) and "\n" not in g and not attached_to_number:
                     j = i - 1
                     run: list[int] = []
                     while j >= 0 and len(run) < 3:
@@ -172,7 +200,14 @@ class NameRecognizer(Recognizer):
                     k += 1
                 if k < len(tokens) and k - nxt <= 3 and "\n" not in text[end : tokens[k][0]]:
                     cand = tokens[k][2]
-                    if self._lexicon_name(cand) or self._unknown(cand) or (not upper_text and cand[:1].isupper() and not self._is_stop(cand)):
+                    base = self._base(cand)
+                    # "wife Carol", "SON ROB": a first name even if also a word; "daughter states": no
+                    if (
+                        (base in self.lexicon.first_names and not self._is_stop(cand))
+                        or (self._lexicon_name(cand) and not self.lexicon.is_common(base))
+                        or self._unknown(cand)
+                        or (not upper_text and cand[:1].isupper() and not cand.isupper() and not self._is_stop(cand) and not self.lexicon.is_common(base))
+                    ):
                         take_run(k, 0.85, first_cued=True)
             # 4. Verbs: "spoke with Carol", "per Jenks", "called by son Bill"
             if low not in self._titles and i > 0 and self._VERB_CUE.search(text, max(0, start - 30), start):
@@ -180,6 +215,36 @@ class NameRecognizer(Recognizer):
                     self._unknown(word) and (not upper_text and word[:1].isupper() and not word.isupper())
                 ):
                     take_run(i, 0.75, first_cued=True)
+            # 5a. Initials: "E. WELSH AWARE", "per B. Kargas", "J SMITH ORDERED"
+            if len(word) == 1 and word.isupper() and nxt < len(tokens) and word not in ("A", "I"):
+                g = gap(i)
+                nword = tokens[nxt][2]
+                if re.fullmatch(r"\.\s?|\s", g) and not self._is_stop(nword) and len(nword) > 1:
+                    if (g.startswith(".") and not self.lexicon.is_common(self._base(nword))) or _AFTER_NAME.match(text, tokens[nxt][1]) or (
+                        self._VERB_CUE.search(text, max(0, start - 30), start) and g.startswith(".")
+                    ):
+                        marks[i] = max(marks.get(i, 0.0), 0.8)
+                        take_run(nxt, 0.8, first_cued=True, max_len=2)
+            # 5b. Before "aware" / "notified": "grace dudak aware", "DR X NOTIFIED"
+            if _AFTER_NAME.match(text, end) and len(low) > 1 and not self._is_stop(word):
+                if self._unknown(word) or self._lexicon_name(word) and not self.lexicon.is_common(low):
+                    marks[i] = max(marks.get(i, 0.0), 0.7)
+                    if i > 0 and re.fullmatch(r"\s{1,2}", gap(i - 1)) and (
+                        self._base(tokens[i - 1][2]) in self.lexicon.first_names and not self._is_stop(tokens[i - 1][2])
+                    ):
+                        marks[i - 1] = max(marks.get(i - 1, 0.0), 0.7)
+            # 5c. Mixed case: a capitalised word in no word list, not starting a sentence
+            if (
+                not upper_text
+                and word[:1].isupper()
+                and not word.isupper()
+                and len(low) >= 3
+                and self._unknown(word)
+                and not self._drug_like(word)
+                and i > 0
+                and not re.search(r"[.:;!?\n]\s*$|^\s*$", text[max(0, start - 3) : start])
+            ):
+                marks[i] = max(marks.get(i, 0.0), 0.55)
             # 5. Lexicon: census names that are no ordinary word
             if i not in marks and self._name_like(word, cued=False, upper_text=upper_text) and len(low) >= 3:
                 if not (not upper_text and word.isupper() and len(word) <= 4):
@@ -208,11 +273,6 @@ class NameRecognizer(Recognizer):
                 end -= 2
             out.append(Candidate(start, end, self.LABEL, score, self.name))
         return out
-
-    @staticmethod
-    def _is_followed_by_noun_use(text: str, end: int) -> bool:
-        """'MD aware', 'RN to follow': a credential used as a noun, not after a name."""
-        return False
 
 
 __all__ = ["NameRecognizer"]
