@@ -275,3 +275,27 @@ def test_migration_from_v1_adds_encrypted_summaries(db: Path, key: bytes) -> Non
     store.rekey(crypto.new_data_key())  # v1 records move to the current record version
     assert store.get(records[1].case_id).to_dict() == records[1].to_dict()
     store.close()
+
+
+def test_rotation_by_another_process_blocks_stale_writers(db: Path, key: bytes) -> None:
+    gui = CaseStore.open(db, key)
+    first = sample_case_record(text="saved before rotation")
+    gui.save(first)
+    cli = CaseStore.open(db, key)
+    cli.rekey(crypto.new_data_key())
+    cli.close()
+    with pytest.raises(KeyError_, match="rotated by another"):
+        gui.save(sample_case_record(text="stale writer"))
+    with pytest.raises(KeyError_, match="rotated by another"):
+        gui.get(first.case_id)
+    gui._conn.close()
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 1
+
+
+def test_read_key_check_handles_odd_paths(tmp_path: Path, key: bytes) -> None:
+    from triage_app.privacy.store import read_key_check
+
+    odd = tmp_path / "dir with space?#" / "cases.sqlite3"
+    CaseStore.open(odd, key).close()
+    check = read_key_check(odd)
+    assert check is not None and crypto.key_matches(key, check)

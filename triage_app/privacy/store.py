@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from triage_app.core.errors import InputError, KeyError_, StoreError
+from triage_app.core.errors import InputError, KeyError_, StoreError, TriageError
 from triage_app.core.protocols import CaseSummary
 from triage_app.core.results import CaseRecord
 from triage_app.privacy import crypto
@@ -143,7 +143,7 @@ def read_key_check(path: Path) -> str | None:
     if not Path(path).is_file():
         return None
     try:
-        conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=10)
+        conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=10)
         try:
             row = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
         finally:
@@ -164,6 +164,7 @@ class CaseStore:
         self._conn = conn
         self._key = key
         self._lock = threading.RLock()
+        self._key_check_seen = ""
 
     # ---- opening ---------------------------------------------------------------------
     @classmethod
@@ -262,6 +263,7 @@ class CaseStore:
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('created_at', ?)",
                     (datetime.now(UTC).strftime(_TS_FORMAT),),
                 )
+            self._key_check_seen = str(conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()[0])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -294,6 +296,26 @@ class CaseStore:
                 raise StoreError(f"The case store could not be written: {what} failed ({type(exc).__name__}).", "Try again; if it persists, contact IT.") from None
             return result
 
+    def _rotated_elsewhere(self, conn: sqlite3.Connection | None = None) -> bool:
+        """True when another process re-keyed the store since this one opened it."""
+        with self._lock:
+            row = (conn or self._conn).execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+        return row is None or str(row[0]) != self._key_check_seen
+
+    def _rotation_error(self) -> KeyError_:
+        return KeyError_(
+            "The data key was rotated by another Triage Assistant process; nothing was changed here.",
+            "Close and reopen the case store (restart the app) to unlock it with the new key.",
+        )
+
+    def _integrity_error(self, case_id: str) -> TriageError:
+        if self._rotated_elsewhere():
+            return self._rotation_error()
+        return StoreError(
+            f"Case {case_id} failed its integrity check (wrong key or altered data).",
+            "Restore the store from a backup.",
+        )
+
     def _encrypt_summary(self, case_id: str, version: int, data: dict[str, Any], key: bytes | None = None) -> bytes:
         payload = json.dumps(summary_fields(data), ensure_ascii=False, sort_keys=True).encode("utf-8")
         return crypto.encrypt(key or self._key, payload, summary_aad(case_id, version))
@@ -306,20 +328,14 @@ class CaseStore:
         try:
             plain = crypto.decrypt(self._key, bytes(blob), summary_aad(case_id, version))
         except crypto.DecryptionError:
-            raise StoreError(
-                f"Case {case_id} failed its integrity check (wrong key or altered data).",
-                "Restore the store from a backup.",
-            ) from None
+            raise self._integrity_error(case_id) from None
         return json.loads(plain.decode("utf-8"))
 
     def _decrypt_row(self, case_id: str, version: int, blob: bytes) -> dict[str, Any]:
         try:
             plain = crypto.decrypt(self._key, bytes(blob), record_aad(case_id, version))
         except crypto.DecryptionError:
-            raise StoreError(
-                f"Case {case_id} failed its integrity check (wrong key or altered data).",
-                "Restore the store from a backup.",
-            ) from None
+            raise self._integrity_error(case_id) from None
         return json.loads(plain.decode("utf-8"))
 
     # ---- CaseRepository ----------------------------------------------------------------
@@ -339,6 +355,8 @@ class CaseStore:
         summary = self._encrypt_summary(record.case_id, CURRENT_SCHEMA_VERSION, data)
 
         def insert(conn: sqlite3.Connection) -> None:
+            if self._rotated_elsewhere(conn):  # never write old-key blobs into a re-keyed store
+                raise self._rotation_error()
             if conn.execute("SELECT 1 FROM cases WHERE case_id = ?", (record.case_id,)).fetchone():
                 raise StoreError(f"A case with id {record.case_id} is already saved.", "Save it under a new case id.")
             conn.execute(
@@ -471,6 +489,8 @@ class CaseStore:
             raise KeyError_("The new data key has the wrong length.")
 
         def reencrypt(conn: sqlite3.Connection) -> int:
+            if self._rotated_elsewhere(conn):
+                raise self._rotation_error()
             rows = conn.execute("SELECT case_id, record_version, blob FROM cases").fetchall()
             for case_id, version, blob in rows:
                 try:
@@ -492,6 +512,7 @@ class CaseStore:
 
         count = int(self._write(reencrypt, "re-encrypting the store with the new key"))
         self._key = new_key
+        self._key_check_seen = self.key_check()
         self.checkpoint()
         return count
 
