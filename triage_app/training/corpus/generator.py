@@ -374,7 +374,13 @@ def _negations(rng: random.Random, case: dict[str, Any], feats: list[str], k: in
     context = " ".join((*feats, *c.terms, *c.lay, *c.short, c.cid)).lower()
     if case["facts"]["vitals"].get("temp_c", 37.0) >= 38.0 or case["mod"] in ("hypoxia", "unresponsive"):
         context += " fever breath conscious"
-    ok = [t for t, fam, stems in NEGATIONS if fam != c.family and not any(st in context for st in stems.split("|"))]
+    ok = [
+        t
+        for t, fam, stems in NEGATIONS
+        if fam != c.family
+        and not any(st in context for st in stems.split("|"))
+        and (case["sex"] == "F" or "PV" not in t)
+    ]
     return rng.sample(ok, k=min(k, len(ok)))
 
 
@@ -670,8 +676,11 @@ def _narrative(
         optional.append(
             f"{he_cap} takes {_pick(rng, ('no regular medication', 'amlodipine 5 mg', 'sertraline 50 mg', 'levothyroxine', 'omeprazole', 'an inhaler as needed', 'metformin'))} and reports {_pick(rng, ('no known drug allergies', 'a penicillin allergy (rash)', 'no allergies'))}."
         )
+        social = [
+            x for x in _ADULT_SOCIAL if facts["age_days"] < 70 * 365 or not x.startswith(("works", "is a student"))
+        ]
         optional.append(
-            f"Socially, {he_cap.lower()} {_pick(rng, _ADULT_SOCIAL)} and {_pick(rng, ('does not smoke', 'smokes 10 a day', 'drinks socially', 'stopped smoking last year'))}."
+            f"Socially, {he_cap.lower()} {_pick(rng, tuple(social))} and {_pick(rng, ('does not smoke', 'smokes 10 a day', 'drinks socially', 'stopped smoking last year'))}."
         )
     other = [f for f in _EXAM_NORMAL if f != c.family]
     fam = rng.sample(other, k=2)
