@@ -87,9 +87,17 @@ def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             handler.close()
 
 
+def _pdf_renderer() -> object | None:
+    try:
+        return importlib.import_module("triage_app.reporting.pdf").render_case_pdf
+    except ModuleNotFoundError:
+        return None
+
+
 def _service(paths: AppPaths, redactor: object) -> object:
     services = importlib.import_module("triage_app.services")
     return services.TriageService(
+        pdf_renderer=_pdf_renderer(),  # type: ignore[arg-type]
         settings=Settings(clinician_name=CANARY_CLINICIAN, retention_days=365),
         classifier=FakeClassifier(),
         redactor=redactor,
@@ -169,9 +177,17 @@ def test_raw_phi_never_reaches_disk_with_the_real_redactor(isolated_data_dir: Pa
     result = service.triage(Intake(raw, age_years=45, sex="female"), redacted=preview)
     record = service.save_case(result, final_level=result.final_level)
     assert service.list_cases()[0].case_id == record.case_id
+    extra = [tmp_path / "out.jsonl"]
+    if _pdf_renderer() is not None:  # the default PDF (no identifiers) once reporting exists
+        pdf = service.export_pdf(record, tmp_path / "case.pdf")
+        from pypdf import PdfReader
+
+        pdf_text = "".join(page.extract_text() or "" for page in PdfReader(str(pdf)).pages)
+        assert RAW_EMAIL not in pdf_text and RAW_PHONE not in pdf_text
+        extra.append(pdf)
     service.close()
     assert cli.main(["cases", "export", "--out", str(tmp_path / "out.jsonl")]) == 0
-    files = all_files(paths) + [tmp_path / "out.jsonl"]
+    files = all_files(paths) + extra
     for canary in (RAW_EMAIL, RAW_PHONE):
         assert find(canary, files) == [], canary
     assert json.loads((tmp_path / "out.jsonl").read_text())["text"] == preview.text
