@@ -196,3 +196,46 @@ def test_damaged_store_and_new_store(seeded: list[str], paths: AppPaths, capsys:
     assert code == 0 and "new, empty" in out
     code, out, _ = run(["cases", "list"], capsys)
     assert code == 0 and "No matching cases" in out
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs a POSIX pseudo-terminal")
+def test_real_cli_prompts_on_a_real_terminal(tmp_path: Path) -> None:
+    """The installed CLI, on a pseudo-terminal, with no keyring and no env passphrase."""
+    import os
+    import pty
+    import select
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+
+    def run_on_tty(args: list[str], answers: list[str]) -> tuple[int, str]:
+        pid, fd = pty.fork()
+        if pid == 0:  # child: exec the real CLI
+            env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_APP_")}
+            env.update({"TRIAGE_APP_DATA_DIR": str(tmp_path / "tty"), "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1",
+                        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+            os.execve(sys.executable, [sys.executable, "-m", "triage_app", *args], env)
+        out, pending = b"", list(answers)
+        while True:
+            ready, _, _ = select.select([fd], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if pending and out.rstrip().endswith(b":"):
+                os.write(fd, (pending.pop(0) + "\n").encode())
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+    code, out = run_on_tty(["cases", "new-store"], ["tty passphrase 1", "tty passphrase 1"])
+    assert code == 0 and "Repeat the passphrase" in out and "tty passphrase 1" not in out
+    code, out = run_on_tty(["cases", "list"], ["tty passphrase 1"])
+    assert code == 0 and "No matching cases" in out
+    code, out = run_on_tty(["cases", "list"], ["not the passphrase"])
+    assert code == 1 and "passphrase is wrong" in out
