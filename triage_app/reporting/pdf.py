@@ -9,6 +9,7 @@ is marked "CONTAINS IDENTIFIERS".
 
 Output is byte-for-byte deterministic for a fixed ``now`` (reportlab invariant mode, creation
 date taken from ``now``), except for password-protected files, whose AES salts are random.
+Encryption is AES-256 applied with pypdf after layout (see :func:`encrypt_pdf`).
 """
 
 from __future__ import annotations
@@ -550,21 +551,35 @@ def _canvas_class(
     return NumberedCanvas
 
 
-def _encryption(password: str | None) -> Any:
+def _check_password(password: str | None) -> None:
     if password is None:
-        return None
+        return
     if not password:
         raise InputError("password", "The PDF password is empty.", "Choose a password, or export without one.")
     try:
-        import pyaes  # noqa: F401  (reportlab's AES-256 needs it)
+        import pypdf  # noqa: F401
+        from cryptography.hazmat.primitives.ciphers import Cipher  # noqa: F401  (pypdf's AES backend)
     except ImportError:
         raise DependencyError(
-            "Password-protected PDFs (AES-256) need the pyaes package, which is not installed.",
-            "Run: pip install pyaes",
+            "Password-protected PDFs (AES-256) need the pypdf and cryptography packages.",
+            "Run: pip install 'pypdf>=4.2' cryptography",
         ) from None
-    from reportlab.lib.pdfencrypt import StandardEncryption
 
-    return StandardEncryption(password, ownerPassword=password, strength=256)
+
+def encrypt_pdf(data: bytes, password: str) -> bytes:
+    """Encrypt a finished PDF with AES-256 (PDF 2.0 standard security handler, revision 6).
+
+    reportlab 5.1's own ``StandardEncryption(strength=256)`` pads the key blobs twice (48-byte
+    /U and /O entries), which pypdf and poppler refuse to open, so encryption is done here with
+    pypdf instead. The same password opens and owns the file.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.encrypt(user_password=password, owner_password=password, algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def render_case_pdf(
@@ -594,7 +609,7 @@ def render_case_pdf(
 
     Raises:
         InputError: Identifiers requested without the original text, or an empty password.
-        DependencyError: reportlab (or pyaes, for a password) is missing.
+        DependencyError: reportlab (or pypdf, for a password) is missing.
         TriageError: The file could not be written.
     """
     if include_identifiers and not (original_text or "").strip():
@@ -604,7 +619,7 @@ def render_case_pdf(
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    encrypt = _encryption(password)
+    _check_password(password)
     regular, bold = register_fonts()
     fonts = _Fonts(regular, bold)
 
@@ -629,7 +644,6 @@ def render_case_pdf(
         producer="reportlab",
         subject="",
         invariant=1,
-        encrypt=encrypt,
         initialFontName=regular,
     )
     first = Frame(MARGIN_X, MARGIN_BOTTOM, width, page_h - MARGIN_TOP - MARGIN_BOTTOM, id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
@@ -654,16 +668,19 @@ def render_case_pdf(
     except LayoutError as exc:
         log.error("pdf layout failed: %s", type(exc).__name__)
         raise TriageError("The PDF could not be laid out (a section is larger than a page).", "Report this as a bug.") from None
+    data = buffer.getvalue()
+    if password is not None:
+        data = encrypt_pdf(data, password)
     out = Path(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(buffer.getvalue())
+        out.write_bytes(data)
     except OSError as exc:
         raise TriageError(
             f"The PDF could not be written to {out} ({type(exc).__name__}).",
             "Choose a folder you can write to, with free space.",
         ) from None
-    log.info("pdf written: pages=%d bytes=%d encrypted=%s identifiers=%s", doc.page, len(buffer.getvalue()), encrypt is not None, include_identifiers)
+    log.info("pdf written: pages=%d bytes=%d encrypted=%s identifiers=%s", doc.page, len(data), password is not None, include_identifiers)
     return out
 
 
