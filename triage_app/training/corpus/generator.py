@@ -215,6 +215,32 @@ _COMFORTABLE = (
 )
 
 
+# Findings that only make sense for adults (or only for children) narrow the sampled population.
+_ADULT_MARKERS = re.compile(
+    r"\b(smok\w*|drinks?|drinking heavily|alcohol|work|labourer|prostate|on the pill|sex|wife|husband|spouse|"
+    r"festival|cocaine|heroin|MDMA|IV drug|pregnan\w*|period|erection|metformin|warfarin|apixaban|rivaroxaban|"
+    r"clopidogrel|dialysis|gym|retired|AF|heart failure|cirrhosis|dementia|stroke|prosthetic|cancer|chemo\w*)\b",
+    re.I,
+)
+_CHILD_MARKERS = re.compile(
+    r"\b(toddler|baby|babies|nappy|nappies|feeds?|fontanelle|school|infant|newborn|child)\b", re.I
+)
+_PRONOUNS_M = ((r"\bshe\b", "he"), (r"\bShe\b", "He"), (r"\bherself\b", "himself"), (r"\bher\b", "his"))
+_PRONOUNS_F = (
+    (r"\bhe\b", "she"),
+    (r"\bHe\b", "She"),
+    (r"\bhimself\b", "herself"),
+    (r"\bhis\b", "her"),
+    (r"\bhim\b", "her"),
+)
+
+
+def _match_pronouns(text: str, sex: str) -> str:
+    for pattern, repl in _PRONOUNS_M if sex == "M" else _PRONOUNS_F:
+        text = re.sub(pattern, repl, text)
+    return text
+
+
 def _sample_case(rng: random.Random, level: int, pool: list[Complaint]) -> dict[str, Any] | None:
     cands, cum = _candidates(tuple(c.cid for c in pool), level)
     if not cands:
@@ -227,6 +253,11 @@ def _sample_case(rng: random.Random, level: int, pool: list[Complaint]) -> dict[
         pops = pops.replace("P", "")
     if not pops:
         return None
+    tier_text = " ".join((*tier.keys, *tier.extras))
+    if _ADULT_MARKERS.search(tier_text) and any(p in "YAOP" for p in pops):
+        pops = "".join(p for p in pops if p in "YAOP")
+    elif _CHILD_MARKERS.search(tier_text) and any(p in "NITC" for p in pops):
+        pops = "".join(p for p in pops if p in "NITC")
     pop = rng.choice(pops)
     age_days = rng.randint(*_POP_DAYS[pop])
     pregnant = pop == "P"
@@ -356,7 +387,7 @@ def _features(rng: random.Random, case: dict[str, Any]) -> list[str]:
         feats += rng.sample(list(tier.extras), k=rng.randint(0, min(2, len(tier.extras))))
     if mod != "none":
         feats = [_drop_reassurance(f) for f in feats if f == feats[0] or not _REASSURING.search(f)]
-    feats = [paraphrase(f, rng) for f in feats]
+    feats = [_match_pronouns(paraphrase(f, rng), case["sex"]) for f in feats]
     required = [feats[0]]
     if mod in _MOD_TEXT:
         feats.append(_pick(rng, _MOD_TEXT[mod]))
