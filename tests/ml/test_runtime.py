@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.conftest import DEFAULT_MODEL_DIR, requires_default_model
 from tests.ml.model_fixtures import write_manifest
 from triage_app.ml import runtime
 from triage_app.ml.bundle import load_bundle
@@ -287,3 +288,39 @@ def test_head_tail_keeps_the_end_but_only_windows_keep_the_middle(cpu_classifier
         assert cpu_classifier.predict_levels([end_note, middle_note]) == [1, 1]
     finally:
         cpu_classifier.long_text = "windows"
+
+
+# --- the committed real bundle (skipped when models/default is absent) ------------------------
+
+
+@pytest.mark.model
+@requires_default_model
+def test_default_bundle_loads_and_predicts() -> None:
+    clf = load_classifier(DEFAULT_MODEL_DIR, "cpu")
+    assert clf.bundle.labels == ("1", "2", "3", "4", "5")
+    texts = [
+        "found unresponsive, not breathing, CPR in progress",
+        "crushing central chest pain radiating to left arm, sweaty, 40 minutes",
+        "requesting a repeat prescription for his usual inhaler, well",
+    ]
+    preds = clf.predict(texts)
+    for pred in preds:
+        assert sum(pred.probabilities) == pytest.approx(1.0, abs=1e-5)
+        assert pred.level == decide_level(pred.probabilities, clf.decision)
+    # Sanity, not accuracy: the arrest is more urgent than the prescription request.
+    assert preds[0].level < preds[2].level
+    assert "CPU (onnxruntime" in clf.device_status
+
+
+@pytest.mark.model
+@requires_default_model
+def test_default_bundle_long_note_with_late_red_flag() -> None:
+    from triage_app.core.intake import Intake
+    from triage_app.core.rules import default_rules
+
+    clf = load_classifier(DEFAULT_MODEL_DIR, "cpu")
+    note = "Mild cough and runny nose for a week, eating and drinking, otherwise well. " * 12 + "Then collapsed and now unresponsive."
+    pred = clf.predict([note])[0]
+    assert pred.windows > 1
+    final = min([pred.level] + [e.min_level for e in default_rules().evaluate(Intake(note))])
+    assert final == 1
