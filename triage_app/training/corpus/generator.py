@@ -219,7 +219,7 @@ _COMFORTABLE = (
 _ADULT_MARKERS = re.compile(
     r"\b(smok\w*|drinks?|drinking heavily|alcohol|work|labourer|prostate|on the pill|sex|wife|husband|spouse|"
     r"festival|cocaine|heroin|MDMA|IV drug|pregnan\w*|period|erection|metformin|warfarin|apixaban|rivaroxaban|"
-    r"clopidogrel|dialysis|gym|retired|AF|heart failure|cirrhosis|dementia|stroke|prosthetic|cancer|chemo\w*)\b",
+    r"clopidogrel|sulfonylurea|dialysis|gym|retired|AF|heart failure|cirrhosis|dementia|stroke|prosthetic|cancer|chemo\w*)\b",
     re.I,
 )
 _CHILD_MARKERS = re.compile(
@@ -390,7 +390,7 @@ def _features(rng: random.Random, case: dict[str, Any]) -> list[str]:
     feats = [_match_pronouns(paraphrase(f, rng), case["sex"]) for f in feats]
     required = [feats[0]]
     if mod in _MOD_TEXT:
-        feats.append(_pick(rng, _MOD_TEXT[mod]))
+        feats.append(_match_pronouns(_pick(rng, _MOD_TEXT[mod]), case["sex"]))
         required.append(feats[-1])
     if case["facts"].get("pain_trap"):
         feats.append(f"rates pain {case['facts']['pain']}/10 {_pick(rng, _COMFORTABLE)}")
@@ -478,9 +478,12 @@ def _render(rng: random.Random, case: dict[str, Any], style: str) -> str:
     neg = _negations(rng, case, feats, rng.choice((0, 0, 1, 1, 2)))
     ph = _placeholders(rng) if rng.random() < 0.3 else ""
     hist = (
-        (history_for(age, sex, rng) if age >= 16 * 365 else _pick(rng, _CHILD_HISTORY)) if rng.random() < 0.35 else ""
+        (history_for(age, sex, rng) if age >= 16 * 365 else _pick(rng, _child_history(age)))
+        if rng.random() < 0.35
+        else ""
     )
-    irrel = _pick(rng, IRRELEVANT) if rng.random() < 0.25 else ""
+    irrel_pool = IRRELEVANT if age >= 18 * 365 else tuple(x for x in IRRELEVANT if "work" not in x)
+    irrel = _pick(rng, irrel_pool) if rng.random() < 0.25 else ""
     he, his, _him = _pronouns(sex)
 
     if style == "one_line":
@@ -642,6 +645,12 @@ _CHILD_HISTORY = (
     "no significant past history",
     "had bronchiolitis as a baby",
 )
+
+
+def _child_history(age_days: int) -> tuple[str, ...]:
+    return tuple(h for h in _CHILD_HISTORY if age_days >= 4 * 365 or "aged 3" not in h)
+
+
 _CHILD_SOCIAL = (
     "lives with parents and a sibling",
     "attends nursery",
@@ -696,7 +705,7 @@ def _narrative(
     if neg:
         optional.append(f"Pertinent negatives: {', '.join(neg)}.")
     if facts["age_days"] < 16 * 365:
-        optional.append(f"Past history: {'; '.join(rng.sample(_CHILD_HISTORY, 2))}.")
+        optional.append(f"Past history: {'; '.join(rng.sample(_child_history(facts['age_days']), 2))}.")
         optional.append(f"Socially, {he_cap.lower()} {_pick(rng, _CHILD_SOCIAL)}.")
         optional.append(
             f"{he_cap} takes {_pick(rng, ('no regular medication', 'an inhaler as needed', 'vitamin D drops', 'emollients'))} and has {_pick(rng, ('no known drug allergies', 'a penicillin allergy', 'no allergies'))}."
