@@ -74,6 +74,22 @@ def write_manifest(bundle_dir: Path, **overrides: Any) -> dict[str, Any]:
     return manifest
 
 
+def _export(module: Any, args: tuple[Any, ...], path: Path) -> None:
+    import torch
+
+    torch.onnx.export(
+        module,
+        args,
+        str(path),
+        input_names=["input_ids", "attention_mask", "token_type_ids"],
+        output_names=["logits"],
+        dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "token_type_ids")}
+        | {"logits": {0: "batch"}},
+        opset_version=17,
+        dynamo=False,
+    )
+
+
 def build_tiny_bundle(out_dir: Path, *, int8: bool = True, seed: int = 0) -> Path:
     """Write a tiny random BertForSequenceClassification bundle into ``out_dir``.
 
@@ -122,17 +138,11 @@ def build_tiny_bundle(out_dir: Path, *, int8: bool = True, seed: int = 0) -> Pat
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
 
-    torch.onnx.export(
-        _Wrapper(model),
-        (ids, mask, types),
-        str(out_dir / "model.onnx"),
-        input_names=["input_ids", "attention_mask", "token_type_ids"],
-        output_names=["logits"],
-        dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "token_type_ids")}
-        | {"logits": {0: "batch"}},
-        opset_version=17,
-        dynamo=False,
-    )
+    import warnings
+
+    with warnings.catch_warnings():  # tracer chatter about the random tiny graph is not useful here
+        warnings.simplefilter("ignore")
+        _export(_Wrapper(model), (ids, mask, types), out_dir / "model.onnx")
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
