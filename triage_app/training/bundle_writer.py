@@ -43,6 +43,14 @@ def save_hf_files(model: Any, tokenizer: Any, out_dir: Path) -> list[str]:
     out_dir.mkdir(parents=True, exist_ok=True)
     half = copy.deepcopy(model).to("cpu").to(torch.float16)
     half.save_pretrained(str(out_dir), safe_serialization=True)
+    # Weights are stored in fp16 to halve the size, but loaders should compute in fp32 (fp16
+    # matmuls on CPU are slow or unsupported): record float32 as the load dtype.
+    config_path = out_dir / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    for key in ("dtype", "torch_dtype"):
+        if key in config:
+            config[key] = "float32"
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     tokenizer.save_pretrained(str(out_dir))
     # Newer transformers write only tokenizer.json; keep vocab.txt too so WordPiece tools can read it.
     if not (out_dir / "vocab.txt").exists() and hasattr(tokenizer, "get_vocab"):

