@@ -16,14 +16,20 @@ from triage_app import __version__
 METRIC_ORDER: tuple[str, ...] = (
     "under_triage_rate",
     "over_triage_rate",
+    "sensitivity_l1_2",
     "sensitivity_level_1_2",
     "accuracy",
     "macro_f1",
+    "linear_kappa",
     "kappa_linear",
+    "quadratic_kappa",
     "kappa_quadratic",
     "ece",
+    "tier3_accuracy",
     "three_tier_accuracy",
 )
+#: Descriptive keys shown in the heading of a metrics block, not as metrics.
+METRIC_CONTEXT: tuple[str, ...] = ("dataset", "n", "model_file")
 PACKAGES: tuple[str, ...] = ("onnxruntime", "tokenizers", "numpy", "torch", "transformers", "captum", "reportlab", "PySide6-Essentials")
 
 
@@ -101,9 +107,14 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         w(f"Input      {m['max_length']} tokens per window (longer texts: overlapping windows, most urgent wins)\n")
         w(f"Calibration temperature {m['temperature']:.3f}; decision {m['decision']}; uncertain below top p {m['min_top_probability']}\n")
         for split, metrics in data["metrics"].items():
-            w(f"\nMetrics ({split}):\n")
+            context = ", ".join(
+                f"{k}={int(metrics[k]) if k == 'n' and isinstance(metrics[k], int | float) else metrics[k]}"
+                for k in METRIC_CONTEXT
+                if k in metrics
+            )
+            w(f"\nMetrics ({split}{': ' + context if context else ''}):\n")
             for key, value in metrics.items():
-                if isinstance(value, dict | list):
+                if isinstance(value, dict | list) or key in METRIC_CONTEXT:
                     continue
                 w(f"  {key:<24} {_fmt(value)}\n")
         if m["model_card"]:
