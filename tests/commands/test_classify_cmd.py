@@ -163,3 +163,12 @@ def test_model_error_type_is_reported(monkeypatch: pytest.MonkeyPatch, capsys: p
     monkeypatch.setattr(TriageService, "from_settings", classmethod(broken))
     assert main(["classify", "cough"]) == 1
     assert "bad hash in model.onnx" in capsys.readouterr().err
+
+
+def test_complaint_text_never_reaches_the_log(fake_service: FakeClassifier, isolated_data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    secret = "Zebedee Quux crushing chest pain"
+    assert main(["-v", "classify", secret, "", "dolor de pecho desde hace dos horas"]) == 0
+    capsys.readouterr()
+    logs = "".join(p.read_text(encoding="utf-8") for p in (isolated_data_dir / "logs").glob("*.log*"))
+    assert "triage done" in logs  # the run was logged...
+    assert "Zebedee" not in logs and "chest pain" not in logs and "dolor" not in logs  # ...without text
