@@ -1,0 +1,318 @@
+"""Explanations: faithfulness (AOPC comprehensiveness and sufficiency) and speed.
+
+Run: ``.venv/bin/python -m benchmarks.explain_bench [--model models/default] [--ig-limit 60]``.
+Writes benchmarks/out/explain_bench.json and benchmarks/RESULTS_explain.md.
+
+Faithfulness follows DeYoung et al. 2020 (ERASER) as implemented by ferret: rank the words by
+signed attribution (most supporting first), delete the top k% words (comprehensiveness: the
+target probability should fall) or keep only them (sufficiency: it should not fall), for k in
+10..50%, and average the probability change over the bins (AOPC) and over cases. Words are
+deleted from the text (with their characters), the same for every method, and probabilities
+come from the runtime classifier (calibrated, windowed) explaining the level it suggests.
+
+Methods: ``fast`` (word ablation over ONNX, the app default), ``fast-budget`` (coarse-to-fine
+with at most ``--budget`` ablations), ``ig`` (adaptive LayerIntegratedGradients), ``ti-default``
+(transformers-interpret's SequenceClassificationExplainer defaults: LIG on the word embeddings,
+50 steps, one text at a time, all steps in one batch) and ``random``.
+
+Speed: p50 over repeated runs on one 60-word note, side by side in one process, plus the
+median per case over the set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triage_app.ml.explain_fast import FastExplainer
+from triage_app.ml.explain_ig import IntegratedGradientsExplainer
+from triage_app.ml.runtime import OnnxClassifier, load_classifier
+from triage_app.ml.word_spans import encode_words, private_tokenizer, split_words
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = ROOT / "triage_app" / "training" / "data" / "handwritten_test.jsonl"
+BINS = (0.1, 0.2, 0.3, 0.4, 0.5)
+NOTE_60 = (
+    "58 year old man with central crushing chest pain radiating to the left arm for 2 hours, sweaty and "
+    "nauseated, short of breath on minimal exertion. History of hypertension, diabetes and smoking. BP 90/60, "
+    "HR 112, SpO2 88% on room air, T 38.9. Took aspirin at home, no relief. Wife [NAME_1] says he vomited x2 "
+    "and looked grey, now drowsy."
+)
+
+ScoreFn = Callable[[str, int], list[float]]
+
+
+def _int8_variant(classifier: Any) -> Any | None:
+    """The same bundle served by its int8 ONNX model (None when the bundle has none)."""
+    bundle = classifier.bundle
+    onnx = dict(bundle.manifest.get("onnx") or {})
+    if not onnx.get("int8") or not (bundle.path / onnx["int8"]).is_file():
+        return None
+    if onnx.get("default") == onnx["int8"] and isinstance(classifier, OnnxClassifier):
+        return classifier
+    manifest = dict(bundle.manifest, onnx=dict(onnx, default=onnx["int8"]))
+    return OnnxClassifier(dataclasses.replace(bundle, manifest=manifest), "CPU (onnxruntime int8)", device="cpu")
+
+
+def delete_words(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` without the characters of ``spans`` (whitespace runs collapsed)."""
+    keep, pos = [], 0
+    for start, end in sorted(spans):
+        keep.append(text[pos:start])
+        pos = end
+    keep.append(text[pos:])
+    return " ".join("".join(keep).split())
+
+
+def aopc(classifier: Any, text: str, level: int, scores: Sequence[float]) -> tuple[float, float]:
+    """(comprehensiveness, sufficiency) AOPC over :data:`BINS` for one case."""
+    words = split_words(text)
+    order = sorted(range(len(words)), key=lambda i: (-scores[i], i))
+    variants: list[str] = []
+    for k in BINS:
+        top = set(order[: max(1, math.ceil(k * len(words)))])
+        variants.append(delete_words(text, [(words[i].start, words[i].end) for i in top]))
+        variants.append(delete_words(text, [(w.start, w.end) for i, w in enumerate(words) if i not in top]))
+    probs = classifier.predict_proba([text, *[v if v.strip() else "." for v in variants]])
+    full = probs[0][level - 1]
+    comp = [full - probs[1 + 2 * b][level - 1] for b in range(len(BINS))]
+    suff = [full - probs[2 + 2 * b][level - 1] for b in range(len(BINS))]
+    return float(np.mean(comp)), float(np.mean(suff))
+
+
+def ti_scorer(bundle_dir: Path, labels: Sequence[str]) -> tuple[ScoreFn, str] | None:
+    """transformers-interpret's default explainer, word scores = sum of its token scores."""
+    try:
+        from transformers import BertForSequenceClassification, BertTokenizerFast
+        from transformers_interpret import SequenceClassificationExplainer
+    except ImportError:
+        return None
+    model = BertForSequenceClassification.from_pretrained(str(bundle_dir), local_files_only=True).eval()
+    hf_tok = BertTokenizerFast.from_pretrained(str(bundle_dir), local_files_only=True)
+    explainer = SequenceClassificationExplainer(model, hf_tok)
+    from triage_app.ml.bundle import load_bundle
+    from triage_app.ml.runtime import load_tokenizer
+
+    tok = private_tokenizer(load_tokenizer(load_bundle(bundle_dir)))
+
+    def score(text: str, level: int) -> list[float]:
+        explainer(text, index=list(labels).index(str(level)))  # defaults: n_steps=50, one batch
+        per_token = explainer.attributions.attributions_sum.detach().cpu().numpy()[1:-1]
+        encoded = encode_words(text, tok)
+        raw = [0.0] * len(encoded.words)
+        if len(per_token) != len(encoded.token_ids):
+            raise RuntimeError("token mismatch")
+        for value, word in zip(per_token, encoded.token_word):
+            if word >= 0:
+                raw[word] += float(value)
+        return raw
+
+    import transformers_interpret
+
+    return score, f"transformers-interpret {getattr(transformers_interpret, '__version__', '0.10.0')}"
+
+
+def _timed(fn: Callable[[], object], repeats: int) -> list[float]:
+    fn()  # warm-up
+    out = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def contention() -> str:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    try:
+        trainer = subprocess.run(["pgrep", "-f", "train"], capture_output=True, text=True).stdout.split()
+    except OSError:
+        trainer = []
+    trainer = [p for p in trainer if p != str(os.getpid())]
+    return f"load average {load:.2f}" + (f"; {len(trainer)} process(es) matching 'train' running" if trainer else "; no trainer running")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=str(ROOT / "models" / "default"))
+    parser.add_argument("--data", default=str(DATA))
+    parser.add_argument("--limit", type=int, default=0, help="Cases for fast/random (0 = all).")
+    parser.add_argument("--ig-limit", type=int, default=60, help="Cases for ig and ti-default (they are slow).")
+    parser.add_argument("--budget", type=int, default=24, help="max_evals of the fast-budget variant.")
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    started = time.time()
+    load_before = contention()
+    model_dir = Path(args.model)
+    from triage_app.privacy.redactor import default_redactor
+
+    redactor = default_redactor()
+    cases = [json.loads(line) for line in Path(args.data).read_text(encoding="utf-8").splitlines() if line.strip()]
+    if args.limit:
+        cases = cases[: args.limit]
+    texts = [redactor.redact(c["text"]).text for c in cases]
+
+    classifier = load_classifier(model_dir, device="cpu")
+    int8 = _int8_variant(classifier)
+    labels = classifier.bundle.labels
+    levels = classifier.predict_levels(texts)
+    fast = FastExplainer.from_classifier(classifier)
+    fast_budget = FastExplainer.from_classifier(classifier, max_evals=args.budget)
+    ig = IntegratedGradientsExplainer.from_bundle(model_dir, device="cpu")
+    rng = random.Random(args.seed)
+    ti = ti_scorer(model_dir, labels)
+
+    methods: dict[str, tuple[ScoreFn, int]] = {
+        "random": (lambda text, level: [rng.uniform(-1, 1) for _ in split_words(text)], len(texts)),
+        "fast": (lambda text, level: list(fast.explain_full(text, level).raw_scores), len(texts)),
+        f"fast-budget{args.budget}": (
+            lambda text, level: list(fast_budget.explain_full(text, level).raw_scores),
+            len(texts),
+        ),
+        "ig": (lambda text, level: list(ig.explain_full(text, level).raw_scores), min(args.ig_limit, len(texts))),
+    }
+    if ti is not None:
+        methods["ti-default"] = (ti[0], min(args.ig_limit, len(texts)))
+
+    faithfulness: dict[str, dict[str, Any]] = {}
+    deltas: list[float] = []
+    steps: list[int] = []
+    for name, (scorer, n) in methods.items():
+        comps, suffs, times = [], [], []
+        comps_sub, suffs_sub = [], []
+        for i in range(n):
+            t = time.perf_counter()
+            try:
+                scores = scorer(texts[i], levels[i])
+            except RuntimeError:
+                continue
+            times.append((time.perf_counter() - t) * 1000)
+            if name == "ig" and ig.last_explanation is not None:
+                deltas.append(abs(ig.last_explanation.delta or 0.0))
+                steps.append(int(ig.last_explanation.n_steps or 0))
+            c, s = aopc(classifier, texts[i], levels[i], scores)
+            comps.append(c)
+            suffs.append(s)
+            if i < min(args.ig_limit, len(texts)):
+                comps_sub.append(c)
+                suffs_sub.append(s)
+        faithfulness[name] = {
+            "cases": len(comps),
+            "comprehensiveness_aopc": float(np.mean(comps)),
+            "sufficiency_aopc": float(np.mean(suffs)),
+            "comprehensiveness_aopc_first_subset": float(np.mean(comps_sub)),
+            "sufficiency_aopc_first_subset": float(np.mean(suffs_sub)),
+            "median_ms_per_case": float(statistics.median(times)),
+        }
+        print(f"{name}: {faithfulness[name]}", flush=True)
+
+    # Speed on one 60-word note, side by side in one process.
+    note_level = classifier.predict_levels([NOTE_60])[0]
+    speed: dict[str, dict[str, float]] = {}
+    runners: dict[str, Callable[[], object]] = {
+        f"fast ({classifier.device_status})": lambda: fast.explain_full(NOTE_60, note_level),
+    }
+    if int8 is not None:
+        fast8 = FastExplainer.from_classifier(int8)
+        fast8_budget = FastExplainer.from_classifier(int8, max_evals=args.budget)
+        runners["fast (int8 ONNX)"] = lambda: fast8.explain_full(NOTE_60, note_level)
+        runners[f"fast-budget{args.budget} (int8 ONNX)"] = lambda: fast8_budget.explain_full(NOTE_60, note_level)
+    runners["ig (adaptive n_steps, torch CPU)"] = lambda: ig.explain_full(NOTE_60, note_level)
+    if ti is not None:
+        runners["ti-default (LIG, 50 steps, torch CPU)"] = lambda: ti[0](NOTE_60, note_level)
+    for name, fn in runners.items():
+        repeats = args.repeats if name.startswith("fast") else max(3, args.repeats // 3)
+        ms = _timed(fn, repeats)
+        speed[name] = {"p50_ms": float(statistics.median(ms)), "min_ms": float(min(ms)), "runs": len(ms)}
+        print(f"speed {name}: {speed[name]}", flush=True)
+
+    result = {
+        "model": {"dir": str(model_dir), "name": classifier.info.name, "version": classifier.info.version,
+                  "sha256": classifier.info.sha256, "runtime": classifier.device_status},
+        "data": {"path": str(Path(args.data).relative_to(ROOT)) if Path(args.data).is_relative_to(ROOT) else args.data,
+                 "cases": len(texts)},
+        "bins": list(BINS),
+        "faithfulness": faithfulness,
+        "ig_abs_delta": {"median": float(statistics.median(deltas)) if deltas else None,
+                         "max": float(max(deltas)) if deltas else None,
+                         "n_steps_counts": {str(s): steps.count(s) for s in sorted(set(steps))}},
+        "speed_note": {"words": len(split_words(NOTE_60)), "target_level": note_level, "results": speed},
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "gpu": "none", "contention_before": load_before, "contention_after": contention()},
+        "seconds": round(time.time() - started, 1),
+        "ti_available": ti is not None,
+    }
+    out_dir = HERE / "out"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / "explain_bench.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    (HERE / "RESULTS_explain.md").write_text(render_markdown(result, args.budget), encoding="utf-8")
+    return 0
+
+
+def render_markdown(r: dict[str, Any], budget: int) -> str:
+    f, s = r["faithfulness"], r["speed_note"]["results"]
+    lines = [
+        "## Explanations: faithfulness and speed",
+        "",
+        f"Model: `{r['model']['name']}` {r['model']['version']} (sha256 {r['model']['sha256'][:12]}), "
+        f"served by {r['model']['runtime']}. Data: {r['data']['path']} ({r['data']['cases']} cases), each text "
+        "redacted as in the app; every method explains the level the model suggests.",
+        f"Machine: {r['machine']['cpu_count']}-core CPU, no GPU, shared with other jobs "
+        f"({r['machine']['contention_before']} at start; {r['machine']['contention_after']} at end). "
+        f"Run time {r['seconds']} s. Command: `.venv/bin/python -m benchmarks.explain_bench`.",
+        "",
+        "### Faithfulness (AOPC over top 10–50% of words, DeYoung et al. 2020 / ferret)",
+        "",
+        "Comprehensiveness: drop in the target probability when the top-k% words are deleted (higher is better). "
+        "Sufficiency: drop when only they are kept (lower is better).",
+        "",
+        "| method | cases | comprehensiveness ↑ | sufficiency ↓ | same on first IG subset (comp / suff) | median ms per case |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, v in f.items():
+        lines.append(
+            f"| {name} | {v['cases']} | {v['comprehensiveness_aopc']:.4f} | {v['sufficiency_aopc']:.4f} | "
+            f"{v['comprehensiveness_aopc_first_subset']:.4f} / {v['sufficiency_aopc_first_subset']:.4f} | "
+            f"{v['median_ms_per_case']:.0f} |"
+        )
+    d = r["ig_abs_delta"]
+    if d["median"] is not None:
+        lines += ["", f"IG |convergence delta|: median {d['median']:.4f}, max {d['max']:.4f}; n_steps used: {d['n_steps_counts']}."]
+    lines += [
+        "",
+        f"### Speed on one {r['speed_note']['words']}-word note (target level {r['speed_note']['target_level']}), one process",
+        "",
+        "| method | p50 ms | min ms | runs |",
+        "|---|---|---|---|",
+    ]
+    for name, v in s.items():
+        lines.append(f"| {name} | {v['p50_ms']:.0f} | {v['min_ms']:.0f} | {v['runs']} |")
+    ti = next((v for k, v in s.items() if k.startswith("ti-default")), None)
+    if ti is not None:
+        lines += ["", "Speed-up against the transformers-interpret default (p50):", ""]
+        for name, v in s.items():
+            if name.startswith("fast"):
+                lines.append(f"- {name}: {ti['p50_ms'] / v['p50_ms']:.1f}×")
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
