@@ -48,6 +48,9 @@ MARGIN_BOTTOM = 24 * MM
 RUNNING_HEADER = 9 * MM
 LOGO_MAX_H = 16 * MM
 LOGO_MAX_W = 40 * MM
+#: Above this many words the complaint moves after "Why this level", so page 1 keeps the
+#: decision, the vitals and the reasons however long the note is.
+LONG_COMPLAINT_WORDS = 250
 
 INK = "#1A1A1A"
 MUTED = "#5F6368"
@@ -86,9 +89,10 @@ def _styles(fonts: _Fonts) -> dict[str, Any]:
         "meta": ParagraphStyle("meta", parent=base, fontSize=8.5, leading=11, alignment=TA_RIGHT),
         "h2": ParagraphStyle(
             "h2", parent=base, fontName=fonts.bold, fontSize=10.5, leading=13, spaceBefore=9, spaceAfter=3,
-            textColor=colors.HexColor("#263238"),
+            textColor=colors.HexColor("#263238"), keepWithNext=1,
         ),
         "complaint": ParagraphStyle("complaint", parent=base, fontSize=10, leading=15.5),
+        "complaint_long": ParagraphStyle("complaint_long", parent=base, fontSize=9, leading=13),
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11),
         "boxlabel": ParagraphStyle("boxlabel", parent=base, fontName=fonts.bold, fontSize=7.5, leading=9, textColor=colors.HexColor(MUTED)),
         "banner": ParagraphStyle(
@@ -394,6 +398,11 @@ def _why_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], width: f
     return table
 
 
+def is_long_complaint(text: str) -> bool:
+    """More than about a third of a page: set smaller, and after the analysis sections."""
+    return len(text.split()) > LONG_COMPLAINT_WORDS
+
+
 def _complaint(record: CaseRecord, styles: dict[str, Any]) -> list[Any]:
     from reportlab.platypus import Paragraph, Spacer
 
@@ -403,7 +412,8 @@ def _complaint(record: CaseRecord, styles: dict[str, Any]) -> list[Any]:
     if not text.strip():
         out.append(Paragraph("The complaint text was not included in the source record.", styles["note"]))
         return out
-    out.append(Paragraph(attribution_markup(text, result.attributions), styles["complaint"]))
+    style = styles["complaint_long"] if is_long_complaint(text) else styles["complaint"]
+    out.append(Paragraph(attribution_markup(text, result.attributions), style))
     out.append(Spacer(1, 4))
     if result.attributions:
         target_no = result.attribution_target or result.final_level
@@ -456,9 +466,10 @@ def _story(
     elif result.intake.vitals.is_empty():
         story.append(Paragraph("No vital signs were recorded.", styles["note"]))
 
-    story.append(Paragraph("Presenting complaint (identifiers redacted)", styles["h2"]))
-    story.extend(_complaint(record, styles))
-
+    complaint = [Paragraph("Presenting complaint (identifiers redacted)", styles["h2"]), *_complaint(record, styles)]
+    long_text = is_long_complaint(result.redacted_text)
+    if not long_text:
+        story.extend(complaint)
     story.append(CondPageBreak(45 * MM))
     story.append(KeepTogether([Paragraph("Why this level", styles["h2"]), _why_row(record, fonts, styles, width)]))
     n_esc = len(result.escalations)
@@ -467,6 +478,8 @@ def _story(
     if result.warnings:
         story.append(Spacer(1, 6))
         story.append(_callout("<b>Warnings:</b> " + plain_markup("; ".join(result.warnings)), styles, fonts))
+    if long_text:
+        story.extend(complaint)
 
     if include_identifiers and original_text:
         story.append(
