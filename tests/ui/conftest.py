@@ -60,12 +60,8 @@ def service_factory(audit: MemoryAudit) -> Callable[..., Any]:
     class Factory:
         classifier: Any = FakeClassifier(keywords={"chest": 2, "sprain": 5})
         rules: Any = SpO2Rules()
-        repositories: list[Any] = []
 
-        def __call__(self, settings: Settings, paths: AppPaths, open_store: bool, provider: Any) -> Any:
-            repo = _repository(paths) if open_store else None
-            if repo is not None:
-                self.repositories.append(repo)
+        def __call__(self, settings: Settings, paths: AppPaths) -> Any:
             return TriageService(
                 settings=settings,
                 classifier=self.classifier,
@@ -73,27 +69,39 @@ def service_factory(audit: MemoryAudit) -> Callable[..., Any]:
                 rules=self.rules,
                 fast_explainer=FakeExplainer(),
                 detailed_explainer_factory=FakeExplainer,
-                repository=repo,
                 audit=audit,
                 pdf_renderer=fake_pdf_renderer,
             )
 
-    factory = Factory()
-    factory.repositories = []
-    return factory
+    return Factory()
 
 
 @pytest.fixture
-def make_window(qtbot: Any, app_paths: AppPaths, service_factory: Any) -> Iterator[Callable[..., Any]]:
+def store_opener(audit: MemoryAudit) -> Callable[..., Any]:
+    """Opens a real encrypted CaseStore with a random key (or an in-memory one)."""
+
+    def opener(paths: AppPaths, provider: Any) -> tuple[Any, Any]:
+        return _repository(paths), audit
+
+    return opener
+
+
+@pytest.fixture
+def make_window(
+    qtbot: Any, app_paths: AppPaths, service_factory: Any, store_opener: Any
+) -> Iterator[Callable[..., Any]]:
     from triage_app.ui.main_window import MainWindow
 
     windows: list[Any] = []
 
-    def make(settings: Settings | None = None, factory: Any = None, load: bool = True, **kwargs: Any) -> Any:
+    def make(
+        settings: Settings | None = None, factory: Any = None, opener: Any = None, load: bool = True, **kwargs: Any
+    ) -> Any:
         window = MainWindow(
             settings or Settings(first_run_done=True, clinician_name="Nurse Test"),
             app_paths,
             service_factory=factory or service_factory,
+            store_opener=opener or store_opener,
             **kwargs,
         )
         window.confirm = lambda title, text: True  # type: ignore[method-assign]
@@ -103,11 +111,11 @@ def make_window(qtbot: Any, app_paths: AppPaths, service_factory: Any) -> Iterat
         if load:
             with qtbot.waitSignal(window.service_loaded, timeout=10_000):
                 window.start_loading()
+            qtbot.waitUntil(lambda: not window.tasks.is_running("open_store"), timeout=10_000)
         return window
 
     yield make
     for window in windows:
         window.tasks.wait(10_000)
-        close = getattr(window.service, "close", None)
-        if callable(close):
-            close()
+        if window.store is not None:
+            window.store.repository.close()

@@ -164,11 +164,11 @@ def test_danger_zone_uses_service_rules(qtbot: Any, make_window: Any) -> None:
 def test_no_model_starts_degraded(qtbot: Any, make_window: Any, service_factory: Any) -> None:
     from triage_app.services import TriageService
 
-    def factory(settings: Settings, paths: Any, open_store: bool, provider: Any) -> Any:
-        svc = service_factory(settings, paths, open_store, provider)
+    def factory(settings: Settings, paths: Any) -> Any:
+        svc = service_factory(settings, paths)
         return TriageService(
-            settings=settings, classifier=None, redactor=svc.redactor, rules=svc.rules, repository=svc.repository,
-            audit=svc.audit, model_error=ModelError("models/default/manifest.json is missing.", "Reinstall the app."),
+            settings=settings, classifier=None, redactor=svc.redactor, rules=svc.rules,
+            model_error=ModelError("models/default/manifest.json is missing.", "Reinstall the app."),
         )
 
     window = make_window(factory=factory)
@@ -181,6 +181,7 @@ def test_no_model_starts_degraded(qtbot: Any, make_window: Any, service_factory:
     assert "manifest.json is missing" in window.last_error
     window.tabs.setCurrentIndex(2)
     assert "manifest.json is missing" in window.model_view.details.text()
+    assert window.store_ready  # history still works
 
 
 def test_wrong_passphrase_keeps_app_running_without_store(qtbot: Any, make_window: Any, app_paths: Any) -> None:
@@ -189,41 +190,36 @@ def test_wrong_passphrase_keeps_app_running_without_store(qtbot: Any, make_windo
     import keyring
 
     from tests.fakes import NoKeyring
+    from triage_app.ui.operations import default_store_opener
 
     previous = keyring.get_keyring()
     keyring.set_keyring(NoKeyring())
     try:
         good = keys.obtain_data_key(app_paths, passphrase_provider=lambda first: "correct horse battery")
         store.CaseStore.open(app_paths.store_path, good).close()
+        answers = iter(["wrong passphrase!", "correct horse battery"])
         asked: list[bool] = []
 
         def ask(first_time: bool) -> str:
             asked.append(first_time)
-            return "wrong passphrase!"
+            return next(answers)
 
-        from triage_app.services import TriageService
-
-        def factory(settings: Settings, paths: Any, open_store: bool, provider: Any) -> Any:
-            from tests.fakes import FakeClassifier, RegexRedactor
-            from tests.ui.conftest import SpO2Rules
-
-            repo = None
-            if open_store:
-                key = keys.obtain_data_key(paths, passphrase_provider=provider)
-                repo = store.CaseStore.open(paths.store_path, key)
-            return TriageService(settings=settings, classifier=FakeClassifier(), redactor=RegexRedactor(),
-                                 rules=SpO2Rules(), repository=repo)
-
-        window = make_window(factory=factory, ask_passphrase=ask)
+        window = make_window(opener=default_store_opener, ask_passphrase=ask)
         assert asked == [False]  # asked on the GUI thread, through the bridge
         assert window.model_ready and not window.store_ready
         assert "passphrase is wrong" in window.banner_label.text()
         assert window.banner_unlock_button.isVisible()
         window.intake_panel.complaint.setPlainText("chest pain")
+        qtbot.waitUntil(lambda: window.act_classify.isEnabled(), timeout=5_000)
         with qtbot.waitSignal(window.result_shown, timeout=10_000):
             window.classify()
         window.decision_panel.accept_suggestion()
         assert not window.act_save.isEnabled()
+        # Unlock with the right passphrase: saving comes back.
+        window.banner_unlock_button.click()
+        qtbot.waitUntil(lambda: window.store_ready, timeout=10_000)
+        assert not window.banner.isVisible()
+        assert window.act_save.isEnabled()
     finally:
         keyring.set_keyring(previous)
 
@@ -314,20 +310,19 @@ def test_explain_in_detail_updates_attributions(qtbot: Any, make_window: Any) ->
     window.intake_panel.complaint.setPlainText("chest pain radiating")
     with qtbot.waitSignal(window.result_shown, timeout=10_000):
         window.classify()
-    assert window.result.attribution_method == "fast"
+    qtbot.waitUntil(lambda: window.result.attribution_method == "fast", timeout=10_000)
+    assert window.result_panel.attribution.attributions
     with qtbot.waitSignal(window.result_shown, timeout=10_000):
         qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.result.attribution_method == "ig"
     assert "integrated gradients" in window.result_panel.attribution.caption.text()
 
 
-def test_store_error_from_factory_is_kept_not_raised(qtbot: Any, make_window: Any, service_factory: Any) -> None:
-    def factory(settings: Settings, paths: Any, open_store: bool, provider: Any) -> Any:
-        if open_store:
-            raise KeyError_("No passphrase was given.", "Restart and enter it.")
-        return service_factory(settings, paths, False, None)
+def test_store_error_is_kept_not_raised(qtbot: Any, make_window: Any) -> None:
+    def opener(paths: Any, provider: Any) -> Any:
+        raise KeyError_("No passphrase was given.", "Restart and enter it.")
 
-    window = make_window(factory=factory)
+    window = make_window(opener=opener)
     assert window.model_ready and window.store_error is not None
     assert "No passphrase was given" in window.banner_label.text()
     assert window.banner_unlock_button.isVisible() and not window.act_save.isEnabled()

@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         *,
         locked: frozenset[str] = frozenset(),
         service_factory: ops.ServiceFactory = ops.default_service_factory,
+        store_opener: ops.StoreOpener = ops.default_store_opener,
         ask_passphrase: Callable[[bool], str | None] | None = None,
     ) -> None:
         super().__init__()
@@ -122,8 +123,11 @@ class MainWindow(QMainWindow):
         self.paths = paths
         self.locked = locked
         self.service_factory = service_factory
+        self.store_opener = store_opener
         self.service: Any = None
+        self.store: ops.OpenedStore | None = None
         self.store_error: TriageError | None = None
+        self._model_error_text: str | None = None
         self.last_error: str = ""
         self.classification: ops.Classification | None = None
         self.saved_record: CaseRecord | None = None
@@ -380,25 +384,64 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ start-up
     def start_loading(self) -> None:
-        """Load the service (model, rules, store) on a worker; the window stays usable."""
+        """Load the service (model, rules) and unlock the store, each on a worker.
+
+        The two run side by side: key setup or a passphrase prompt never delays the first
+        suggestion, and a locked store leaves classification working.
+        """
         self.device_label.setText("Model: loading…")
-        op = ops.load_service(self.settings, self.paths, self.passphrase_provider, self.service_factory)
-        op.success(self._service_ready).failure(self._service_failed).run(self.tasks)
+        ops.load_service(self.settings, self.paths, self.service_factory).success(self._service_ready).failure(
+            self._service_failed
+        ).run(self.tasks)
+        if self.store is None and not self.tasks.is_running("open_store"):
+            self.unlock_store()
+
+    def unlock_store(self) -> None:
+        """Open the encrypted store (asks for the passphrase where there is no keyring)."""
+        ops.open_store(self.paths, self.passphrase_provider, self.store_opener).success(self._store_opened).failure(
+            self._store_failed
+        ).run(self.tasks)
+
+    def _store_opened(self, store: ops.OpenedStore) -> None:
+        self.store = store
+        self.store_error = None
+        self._attach_store()
+        self._update_banner()
+        self._update_actions()
+        if self.tabs.currentIndex() == TAB_HISTORY:
+            self.search_history(self.history_view.filters())
+
+    def _store_failed(self, exc: BaseException) -> bool:
+        """A locked store is shown in the banner (the app keeps classifying)."""
+        self.store_error = exc if isinstance(exc, TriageError) else TriageError(user_message(exc))
+        self._update_banner()
+        self._update_actions()
+        return True
+
+    def _attach_store(self) -> None:
+        if self.service is not None and self.store is not None:
+            self.service.repository = self.store.repository
+            self.service.audit = self.store.audit
 
     def _service_failed(self, exc: BaseException) -> bool:
         self.service = None
-        self._show_banner(model_error=user_message(exc), store_error=None)
+        self._model_error_text = user_message(exc)
+        self._update_banner()
         self.device_label.setText("Model: not loaded")
         self._update_actions()
-        return False
+        return True
 
-    def _service_ready(self, loaded: ops.LoadedService) -> None:
-        self.service = loaded.service
-        self.store_error = loaded.store_error
-        model_error = None if self.model_ready else user_message(getattr(self.service, "model_error", None) or
-                                                                 TriageError("The model is not loaded."))
-        self._show_banner(model_error, user_message(loaded.store_error) if loaded.store_error else None)
-        status = str(getattr(self.service, "device_status", "") or "")
+    def _service_ready(self, service: Any) -> None:
+        old = self.service
+        if old is not None and old is not service and self.store is not None:
+            old.repository = None  # the store now belongs to the new service
+        self.service = service
+        self._attach_store()
+        self._model_error_text = None if self.model_ready else user_message(
+            getattr(service, "model_error", None) or TriageError("The model is not loaded.")
+        )
+        self._update_banner()
+        status = str(getattr(service, "device_status", "") or "")
         self.device_label.setText(f"Model: {status}" if self.model_ready else "Model: not available")
         self.settings_view.set_detected_device(status)
         self._refresh_model_page()
@@ -415,22 +458,20 @@ class MainWindow(QMainWindow):
 
     @property
     def store_ready(self) -> bool:
-        return self.service is not None and self.store_error is None and getattr(self.service, "repository", None) is not None
+        return self.service is not None and self.store is not None
 
-    def _show_banner(self, model_error: str | None, store_error: str | None) -> None:
+    def _update_banner(self) -> None:
         parts = []
-        if model_error:
+        if self._model_error_text:
             parts.append(
-                f"<b>No model: classification is off.</b> {html.escape(model_error)} "
+                f"<b>No model: classification is off.</b> {html.escape(self._model_error_text)} "
                 "Intake, history and settings still work."
             )
-        if store_error:
-            parts.append(
-                f"<b>Saved cases are locked: saving is off.</b> {html.escape(store_error)}"
-            )
+        if self.store_error is not None:
+            parts.append(f"<b>Saved cases are locked: saving is off.</b> {html.escape(user_message(self.store_error))}")
         self.banner_label.setText("<br>".join(parts))
-        self.banner_model_button.setVisible(bool(model_error))
-        self.banner_unlock_button.setVisible(bool(store_error))
+        self.banner_model_button.setVisible(bool(self._model_error_text))
+        self.banner_unlock_button.setVisible(self.store_error is not None)
         self.banner.setVisible(bool(parts))
 
     def _refresh_model_page(self) -> None:
@@ -441,10 +482,6 @@ class MainWindow(QMainWindow):
         if info is not None and not card.name:
             card = replace(card, name=info.name, version=info.version, sha256=info.sha256)
         self.model_view.set_card(card, str(getattr(self.service, "device_status", "") or ""), error)
-
-    def unlock_store(self) -> None:
-        op = ops.unlock_store(self.settings, self.paths, self.passphrase_provider, self.service_factory)
-        op.success(self._service_ready).run(self.tasks)
 
     def _ask_passphrase_dialog(self, first_time: bool) -> str | None:
         dialog = PassphraseDialog(first_time, self)
@@ -535,6 +572,27 @@ class MainWindow(QMainWindow):
             self.decision_panel.accept_button.setFocus()
         if self.settings.explanation_method == "ig" and self.settings.detailed_explanations:
             self.explain_detail()
+        else:
+            self.explain_fast()
+
+    def _replace_result(self, snapshot: ops.Classification | None, result: TriageResult) -> None:
+        """Show an explained result, unless the case changed meanwhile."""
+        if snapshot is None or self.classification is not snapshot:
+            return
+        self.classification = replace(snapshot, result=result)
+        self.result_panel.set_result(result)
+        self.result_panel.set_stale(self._stale)
+        self.result_shown.emit()
+
+    def explain_fast(self) -> None:
+        """Fast word attributions for the shown result, on a worker."""
+        if self.result is None or getattr(self.service, "fast_explainer", True) is None:
+            return
+        snapshot = self.classification
+        self.result_panel.attribution.caption.setText("Computing which words drove the suggestion…")
+        ops.explain_case(self.service, self.result, "fast").success(
+            lambda result: self._replace_result(snapshot, result)
+        ).run(self.tasks)
 
     def explain_detail(self) -> None:
         """Ctrl+Shift+E: integrated gradients on a worker, with a progress dialog."""
@@ -553,12 +611,8 @@ class MainWindow(QMainWindow):
         snapshot = self.classification
 
         def done(result: TriageResult) -> None:
-            if self.classification is snapshot and snapshot is not None:
-                self.classification = replace(snapshot, result=result)
-                self.result_panel.set_result(result)
-                self.result_panel.set_stale(self._stale)
-                self.status_label.setText("Detailed explanation ready.")
-                self.result_shown.emit()
+            self._replace_result(snapshot, result)
+            self.status_label.setText("Detailed explanation ready.")
 
         def close_progress() -> None:
             progress.reset()
@@ -799,12 +853,14 @@ class MainWindow(QMainWindow):
             QApplication.processEvents()
             self.tasks.wait(30_000)
         self._save_geometry()
-        close = getattr(self.service, "close", None)
-        if callable(close):
+        if self.store is not None:
             try:
-                close()
+                self.store.repository.close()
             except Exception as exc:  # noqa: BLE001 - closing must not fail
-                log.warning("closing the service failed: %s", type(exc).__name__)
+                log.warning("closing the store failed: %s", type(exc).__name__)
+            self.store = None
+            if self.service is not None:
+                self.service.repository = None
         event.accept()
 
 

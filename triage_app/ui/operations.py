@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from triage_app.core.errors import DependencyError, KeyError_, StoreError, TriageError
 from triage_app.core.intake import Intake
 from triage_app.core.paths import AppPaths
 from triage_app.core.protocols import CaseSummary, RedactedText
@@ -32,8 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PassphraseProvider = Callable[[bool], "str | None"]
-ServiceFactory = Callable[[Settings, AppPaths, bool, "PassphraseProvider | None"], Any]
-
+ServiceFactory = Callable[[Settings, AppPaths], Any]
+StoreOpener = Callable[[AppPaths, "PassphraseProvider | None"], "tuple[Any, Any]"]
 
 @dataclass
 class Operation:
@@ -89,11 +88,11 @@ class Operation:
 
 
 @dataclass(frozen=True)
-class LoadedService:
-    """What start-up produced: the service, and why the store is unavailable if it is."""
+class OpenedStore:
+    """The encrypted case store and audit log, to attach to the service."""
 
-    service: Any
-    store_error: TriageError | None = None
+    repository: Any
+    audit: Any
 
 
 @dataclass(frozen=True)
@@ -112,50 +111,49 @@ class HistoryFilter:
     text: str | None = None
 
 
-def default_service_factory(
-    settings: Settings, paths: AppPaths, open_store: bool, passphrase_provider: PassphraseProvider | None
-) -> Any:
-    """Build the real service (imported lazily so the window shows first)."""
+def default_service_factory(settings: Settings, paths: AppPaths) -> Any:
+    """Build the real service without its store (imported lazily so the window shows first)."""
     from triage_app.services import TriageService
 
-    return TriageService.from_settings(settings, paths, open_store=open_store, passphrase_provider=passphrase_provider)
+    return TriageService.from_settings(settings, paths, open_store=False)
 
 
-def load_service(
-    settings: Settings,
-    paths: AppPaths,
-    passphrase_provider: PassphraseProvider | None,
-    factory: ServiceFactory = default_service_factory,
-) -> Operation:
-    """Load model, redactor, rules and the encrypted store; degrade instead of failing.
+def default_store_opener(paths: AppPaths, passphrase_provider: PassphraseProvider | None) -> tuple[Any, Any]:
+    """Obtain the data key (keyring or passphrase), open the store and the audit log."""
+    from triage_app.privacy.audit import AuditLog
+    from triage_app.privacy.keys import obtain_data_key
+    from triage_app.privacy.store import CaseStore
 
-    A locked or broken store (wrong passphrase, cancelled key setup) still yields a
-    service without a store, with the error kept for the banner.
-    """
+    key = obtain_data_key(paths, passphrase_provider=passphrase_provider)
+    return CaseStore.open(paths.store_path, key), AuditLog(paths.audit_path)
 
-    def work(progress: ProgressFn) -> LoadedService:
+
+def load_service(settings: Settings, paths: AppPaths, factory: ServiceFactory = default_service_factory) -> Operation:
+    """Load model, redactor, rules and explainers. A missing model is kept, not raised."""
+
+    def work(progress: ProgressFn) -> Any:
         progress(0.1, "Loading the model")
-        try:
-            return LoadedService(factory(settings, paths, True, passphrase_provider))
-        except (KeyError_, StoreError, DependencyError) as exc:
-            log.warning("case store unavailable: %s", type(exc).__name__)
-            return LoadedService(factory(settings, paths, False, None), store_error=exc)
+        return factory(settings, paths)
 
     return Operation("load_service", work, "Loading the model…")
 
 
-def unlock_store(
-    settings: Settings,
+def open_store(
     paths: AppPaths,
     passphrase_provider: PassphraseProvider | None,
-    factory: ServiceFactory = default_service_factory,
+    opener: StoreOpener = default_store_opener,
 ) -> Operation:
-    """Retry opening the store after a wrong passphrase (errors go to the error path)."""
+    """Unlock the encrypted case store (runs beside the model load; may ask for the passphrase).
 
-    def work(progress: ProgressFn) -> LoadedService:
-        return LoadedService(factory(settings, paths, True, passphrase_provider))
+    Runs separately from :func:`load_service` so that key setup never delays the first
+    suggestion, and a wrong passphrase leaves the app classifying with saving turned off.
+    """
 
-    return Operation("unlock_store", work, "Unlocking the case store…")
+    def work(progress: ProgressFn) -> OpenedStore:
+        repository, audit = opener(paths, passphrase_provider)
+        return OpenedStore(repository, audit)
+
+    return Operation("open_store", work, "Unlocking saved cases…")
 
 
 def redact_preview(service: TriageService, text: str) -> Operation:
@@ -164,11 +162,15 @@ def redact_preview(service: TriageService, text: str) -> Operation:
 
 
 def classify_case(service: TriageService, intake: Intake, approved: RedactedText | None) -> Operation:
-    """Redact (or use the clinician-approved redaction), classify, apply rules, explain."""
+    """Redact (or use the clinician-approved redaction), classify and apply the rules.
+
+    The word explanation follows as its own operation (:func:`explain_case`), so the
+    suggestion shows as soon as it exists.
+    """
 
     def work(progress: ProgressFn) -> Classification:
         redacted = approved if approved is not None else service.redact(intake.text)
-        result = service.triage(intake, redacted=redacted, explain=True)
+        result = service.triage(intake, redacted=redacted, explain=False)
         return Classification(result, redacted)
 
     return Operation("classify", work, "Classifying…")
@@ -282,11 +284,12 @@ def switch_model(service: Any, paths: AppPaths, settings: Settings, folder: Path
 __all__ = [
     "Classification",
     "HistoryFilter",
-    "LoadedService",
+    "OpenedStore",
     "ModelSwitch",
     "Operation",
     "classify_case",
     "default_service_factory",
+    "default_store_opener",
     "explain_case",
     "export_pdf",
     "load_service",
@@ -296,5 +299,5 @@ __all__ = [
     "save_settings",
     "search_history",
     "switch_model",
-    "unlock_store",
+    "open_store",
 ]
