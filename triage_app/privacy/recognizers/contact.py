@@ -61,7 +61,7 @@ class PhoneRecognizer(Recognizer):
         # (410) 555-1234, 410-555-1234, 410.555.1234, 410 555 1234, 410/555/1234, +1 410 555 1234, (240444-1243)
         (
             "nanp",
-            r"(?<![\w/.-])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.\-/]{0,2}\d{3}[\s.\-/]{0,2}\d{4}(?!\d)(?:\s*(?:x|ext\.?|extension)\s*\d{1,5}\b)?",
+            r"(?<![\w/.])(?<!\d-)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.\-/]{0,2}\d{3}[\s.\-/]{0,2}\d{4}(?!\d)(?:\s*(?:x|ext\.?|extension)\s*\d{1,5}\b)?",
             0.85,
         ),
         # UK: 020 7946 0958, 07700 900123, 0161 496 0000, +44 20 7946 0958
@@ -73,7 +73,7 @@ class PhoneRecognizer(Recognizer):
         # pager 12345, ext 4521, x45
         (
             "cued-short",
-            r"(?i:\b(?:pager|beeper|bpr|ext|extension|page|pgr)\b\.?\s*(?:#|no\.?|number)?\s*:?\s*#?)(?P<phi>\d{3,6})\b",
+            r"(?i:\b(?:pager|beeper|bpr|ext|extension|page|pgr|pg|bleep|cell|tel|phone)\b\.?\s*(?:#|no\.?|number)?\s*:?\s*#?)(?P<phi>\d{3,6})\b",
             0.8,
         ),
         ("ext", r"(?<=\d)\s+(?P<phi>x\d{2,5})\b\.?", 0.7),

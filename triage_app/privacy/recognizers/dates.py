@@ -34,9 +34,9 @@ _NOT_DATE_AFTER = re.compile(
 )
 #: Words shortly before an m/d number that make it a score, grade or ratio.
 _NOT_DATE_BEFORE = re.compile(
-    r"(?:pain|score|scale|rated|rates|level|strength|grade|grip|power|motor|murmur|sem|reflex(?:es)?|"
-    r"pupils?|perrl[a]?|bp|b/p|nbp|abp|nibp|cvp|pap|pa|map|i:e|ie|ratio|mae|moves|dose|doses|cath|"
-    r"ventilator|vent|peep|ps|cpap|bipap|x|gtts?|drops?|fraction|about|approx|qty|of|out of|lumen)\s*[:=]?\s*$",
+    r"\b(?:pain|score|scale|rated|rates|level|strength|grade|grip|power|motor|murmur|sem|reflex(?:es)?|"
+    r"pupils?|perrl[a]?|bp|b/p|nbp|abp|nibp|cvp|pap|pa|map|i:e|ie|ratio|mae|moves|dose|doses|"
+    r"ventilator|vent|peep|ps|psv|cpap|bipap|simv|imv|ac|prvc|gtts?|drops?|fraction|qty|out of|lumen|settings?)\s*[:=]?\s*$",
     re.IGNORECASE,
 )
 
@@ -51,9 +51,22 @@ class DateRecognizer(Recognizer):
         # 3/14/2024, 14/03/24, 3-14-2024, 14.03.2024
         ("dmy-mdy", r"(?<![\w/.-])\d{1,2}([/.-])\d{1,2}\1" + _YEAR + r"(?![\w/.]*\d)", 0.9),
         # 3/14 and 10/15-10/16 (day-month without year, slash only)
-        ("md", r"(?<![\w/.:+-])" + _MON_NUM + r"/" + _DAY + r"(?![\w/]|\.\d|:\d)", 0.8),
+        # (a letter word may touch it: "fx4/97"; a single letter may not: "x2/3", "O2/")
+        ("md", r"(?<![\d/.:+-])(?<!\b[A-Za-z])" + _MON_NUM + r"/" + _DAY + r"(?![\w/%]|\.\d|:\d)", 0.8),
         # 8/84, 11/2019 (month/year)
-        ("my", r"(?<![\w/.:+-])" + _MON_NUM + r"/(?:\d{4}|[4-9]\d|3[2-9])(?![\w/]|\.\d)", 0.8),
+        ("my", r"(?<![\d/.:+-])(?<!\b[A-Za-z])" + _MON_NUM + r"/(?:\d{4}|[4-9]\d|3[2-9])(?![\w/%]|\.\d)", 0.8),
+        # 7-8, 3-5 as dates only after a date cue ("on 7-8", "from 3-5"), never before units
+        (
+            "md-dash",
+            r"(?i:\b(?:on|from|since|until|till|dated|admitted|adm|placed|started|began|through|thru)\s+)(?P<phi>"
+            + _MON_NUM
+            + r"-"
+            + _DAY
+            + r")(?![\w/%-]|\.\d|\s*(?:days?|d|hrs?|hours?|weeks?|wks?|months?|mos?|times|x|mg|l|units?|am|pm)\b)",
+            0.75,
+        ),
+        # '79, '09: a two-digit year with an apostrophe (ambiguous in notes; redacted)
+        ("apostrophe-year", r"(?<![\w'])'\d{2}(?![\w'])", 0.6),
         # March 14, Mar. 14th, March 14, 2024, Mar-14, 14 Mar 2024, 14th of March, the 3rd of May
         ("month-day", r"\b" + _MONTH + r"\.?[\s-]+" + _DAY_ANY + r"\b(?:,?\s*" + _YEAR + r"\b)?", 0.9),
         ("day-month", r"\b" + _DAY_ANY + r"(?:\s+of)?[\s-]+" + _MONTH + r"\b\.?(?:,?\s*" + _YEAR + r"\b)?", 0.9),
@@ -65,7 +78,7 @@ class DateRecognizer(Recognizer):
         ("weekday-ordinal", r"\b" + _WEEKDAY + r",?\s+(?:the\s+)?(?P<phi>" + _ORD + r")\b", 0.85),
         (
             "the-ordinal",
-            r"\b(?:on|since|until|till|by|before|after|from|of|starting|through|thru)\s+the\s+(?P<phi>" + _ORD + r")\b(?!\s+(?:day|dose|time|week|hour|attempt|trial|floor|degree|percentile|grade|intercostal|rib|toe|finger|digit|cycle|cranial|nerve|ics))",
+            r"\b(?:on|since|until|till|by|before|after|from|of|starting|through|thru|it'?s|is|was|today'?s?)\s+the\s+(?P<phi>" + _ORD + r")\b(?!\s+(?:day|dose|time|week|hour|attempt|trial|floor|degree|percentile|grade|intercostal|rib|toe|finger|digit|cycle|cranial|nerve|ics))",
             0.8,
         ),
         # holidays that pin a date
@@ -96,7 +109,7 @@ class DateRecognizer(Recognizer):
             ):
                 return False
             # x/10 after "pain" is caught above; a lone "10/10" or "0/10" is a score either way
-            if re.fullmatch(r"\d{1,2}/10", match.group()) and re.search(r"pain|/10", text[max(0, start - 60) : end + 30], re.IGNORECASE):
+            if re.fullmatch(r"\d{1,2}/10", match.group()) and re.search(r"pain|scale|score", text[max(0, start - 60) : end + 30], re.IGNORECASE):
                 return False
         return True
 

@@ -79,8 +79,15 @@ class HospitalRecognizer(Recognizer):
         r"campus|center|centre|institute|va|vamc|snf|ltac|ltach|assisted\s+living"
     )
     PATTERNS = (
-        ("saint", r"\b(?:st|saint|ste|san|santa|mt|mount|holy)\.?\s+(?P<phi>[A-Za-z][A-Za-z'-]+(?:\s+[A-Za-z][A-Za-z'-]+)?)", 0.8),
+        (
+            "university-of-state",
+            r"(?i:\b(?:university|univ|u)\.?\s+(?:of\s+)?)(?:maryland|md|massachusetts|mass|pennsylvania|penn|virginia|va|"
+            r"michigan|mich|california|calif|texas|florida|washington|wisconsin|minnesota|iowa|colorado|utah|chicago|"
+            r"rochester|pittsburgh|miami|cincinnati|alabama|kentucky|tennessee|illinois|nebraska|kansas|oklahoma)\b",
+            0.8,
+        ),
     )
+    _SAINT = re.compile(r"\b(?:st\.|saint|ste\.|mt\.|mount|holy|st(?=\s+[A-Za-z]+'s\b))\s*(?P<name>[A-Za-z][A-Za-z'-]+)", re.IGNORECASE)
     _BEFORE_FACILITY = re.compile(
         r"(?P<phi>(?:[A-Za-z][A-Za-z'.-]*\s+){0,2}[A-Za-z][A-Za-z'.-]*)\s+(?:" + FACILITY + r")\b", re.IGNORECASE
     )
@@ -108,6 +115,14 @@ class HospitalRecognizer(Recognizer):
 
     def analyze(self, text: str) -> list[Candidate]:
         out = super().analyze(text)
+        for m in self._SAINT.finditer(text):
+            name = m.group("name")
+            base = name.lower().removesuffix("'s")
+            if self.lexicon.is_stopword(base) or (self.lexicon.is_common(base) and base not in self.lexicon.first_names):
+                continue
+            if name.islower() and not text.islower():
+                continue
+            out.append(Candidate(m.start(), m.end(), self.LABEL, 0.8, self.name))
         for m in self._BEFORE_FACILITY.finditer(text):
             facility = text[m.end("phi") : m.end()].strip().lower()
             weak = facility.split()[0] in self._WEAK
@@ -121,55 +136,89 @@ class HospitalRecognizer(Recognizer):
             if not self.lexicon.is_stopword(w):
                 out.append(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.75, self.name))
         for m in self._WORD_RE.finditer(text):
-            if m.group().lower() in self.lexicon.hospitals and (m.group().isupper() or m.group()[:1].isupper() or len(m.group()) > 3):
+            if m.group().lower() in self.lexicon.hospitals and (
+                m.group().isupper()
+                or m.group()[:1].isupper()
+                or len(m.group()) > 3
+                or re.search(r"\b(?:to|at|from|in|of)\s+$", text[max(0, m.start() - 6) : m.start()], re.IGNORECASE)
+            ):
                 out.append(Candidate(m.start(), m.end(), self.LABEL, 0.7, self.name))
         return out
 
 
 class PlaceRecognizer(Recognizer):
-    """Cities and towns: lexicon entries that are not ordinary words, and capitalised
-    words after "lives in", "from", "transferred from" and similar cues."""
+    """Cities, towns, wards and buildings: lexicon entries that are not ordinary words,
+    multi-word place names ("Bel Air", "Chester River"), and unknown words after a cue:
+    strong ("lives in"), transfer ("transferred from"), or a bare preposition when a unit
+    number or facility word follows ("to Quartermain 2")."""
 
     LABEL = "LOCATION"
-    CONTEXT: ClassVar[tuple[str, ...]] = ("lives in", "living in", "resides in", "resident of", "from", "moved to", "native of", "born in", "home in", "visiting from", "town of", "city of")
-    _CUE = re.compile(
-        r"\b(?:lives|living|resides|residing|moved|relocated|born|raised|home|house|apartment|family)\s+(?:in|at|to|near)\s+(?:the\s+)?"
-        r"|\b(?:resident|native|town|city|county|village)\s+of\s+"
-        r"|\b(?:transferred|transfer|transf|trans|tx|txd|txfr|admitted|sent|came|arrived|referred|brought|flown|medflighted|from|at|to|in)\s+(?:from\s+|to\s+)?(?:an?\s+|the\s+)?(?:outside\s+hospital\s+|osh\s+)?(?:in\s+)?",
+    CONTEXT: ClassVar[tuple[str, ...]] = ("lives in", "resides in", "resident of", "moved to", "native of", "born in", "transferred from")
+    _STRONG = re.compile(
+        r"\b(?:(?:lives|living|resides|residing|moved|relocated|born|raised|home|house|vacation|vacationing|works|working)\s+(?:in|at|to|near|on)"
+        r"|(?:resident|native|town|city|county|village)\s+of)\s+(?:the\s+)?$",
+        re.IGNORECASE,
+    )
+    _TRANSFER = re.compile(
+        r"\b(?:transferred|transfer|transf|trans|tx|txd|txfr|admitted|sent|came|arrived|referred|brought|flown|"
+        r"medflighted|returned|discharged|d/c'?d|followed|seen|treated|presented|presenting|went|go|going)\s+"
+        r"(?:back\s+)?(?:from|to|at|in|into)\s+(?:the\s+)?(?:an?\s+)?(?:outside\s+hospital\s+|osh\s+)?$",
+        re.IGNORECASE,
+    )
+    _PREP = re.compile(r"\b(?:from|to|at|in|on)\s+$", re.IGNORECASE)
+    _FOLLOW = re.compile(
+        r"\s*(?:\d|/\d|(?:hospital|hosp|er|ew|ed|icu|ccu|micu|unit|clinic|rehab|medical|med|general|memorial|campus|center|ctr)\b)",
+        re.IGNORECASE,
+    )
+    _PLACE_SUFFIX = re.compile(
+        r"\b(?P<phi>[A-Za-z][A-Za-z'-]+\s+(?:square|river|shore|mill|mills|air|haven|park|heights|falls|springs|beach|harbor|harbour|"
+        r"valley|hills|creek|point|township|village|county|city|bay|lake|ridge|grove|junction|landing|station))\b",
         re.IGNORECASE,
     )
     _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
+    def _plain(self, word: str) -> bool:
+        """An ordinary, clinical or function word (any hyphen part), or a plural of one."""
+        lex = self.lexicon
+        for part in re.split(r"[-']", word.lower()):
+            if not part:
+                continue
+            if lex.is_common(part) or part in lex.states or (part.endswith("s") and lex.is_common(part[:-1])) or len(part) <= 2:
+                return True
+        return False
+
     def analyze(self, text: str) -> list[Candidate]:
         out: list[Candidate] = []
         lex = self.lexicon
-        upper_text = sum(c.isupper() for c in text) > 0.6 * max(1, sum(c.isalpha() for c in text))
+        letters = [c for c in text if c.isalpha()]
+        upper_text = sum(c.isupper() for c in letters) > 0.6 * max(1, len(letters))
         for m in self._WORD_RE.finditer(text):
             w = m.group()
             lw = w.lower()
             if lw in lex.places and not lex.is_common(lw) and lw not in lex.states:
                 out.append(Candidate(m.start(), m.end(), self.LABEL, 0.65, self.name))
-        strong = re.compile(r"\b(?:lives|living|resides|residing|moved|relocated|born|raised|resident|native|town|city|village|county)\b", re.IGNORECASE)
-        for m in self._CUE.finditer(text):
-            nxt = self._WORD_RE.match(text, m.end())
-            if not nxt:
                 continue
-            w = nxt.group()
-            lw = w.lower()
-            if lex.is_stopword(lw) or lw in lex.states or lw in lex.english and not (w[:1].isupper() and not upper_text):
+            before = text[max(0, m.start() - 60) : m.start()]
+            if "\n" in before[-4:] or lex.is_stopword(lw) or lw in lex.states or lw in lex.hospitals:
                 continue
-            is_strong = bool(strong.match(m.group()))
-            # Weak cues ("to", "from", "at") need a word that is no ordinary word at all; in
-            # mixed-case text also a capital letter.
-            if not is_strong and (lex.is_common(lw) or (not upper_text and not w[:1].isupper()) or lw in lex.first_names):
+            if self._STRONG.search(before):
+                if not self._plain(w) or (w[:1].isupper() and not upper_text and not lex.is_stopword(lw)):
+                    out.append(Candidate(m.start(), m.end(), self.LABEL, 0.75, self.name))
+            elif self._TRANSFER.search(before):
+                if not self._plain(w) and len(w) >= 3:
+                    out.append(Candidate(m.start(), m.end(), self.LABEL, 0.65, self.name))
+            elif self._PREP.search(before[-6:]):
+                if not self._plain(w) and len(w) >= 4 and lw not in lex.first_names and (
+                    self._FOLLOW.match(text, m.end()) or (not upper_text and w[:1].isupper() and not w.isupper())
+                ):
+                    out.append(Candidate(m.start(), m.end(), self.LABEL, 0.6, self.name))
+        for m in self._PLACE_SUFFIX.finditer(text):
+            first = m.group("phi").split()[0]
+            if lex.is_stopword(first) or first.lower() in lex.function_words or (first.islower() and not text.islower() and lex.is_common(first)):
                 continue
-            if not is_strong and not upper_text and w.isupper() and len(w) <= 4:
-                continue  # an acronym (ICU, OSH) in mixed-case text
-            end = nxt.end()
-            second = self._WORD_RE.match(text, end + 1) if text[end : end + 1] == " " else None
-            if is_strong and second and second.group()[:1].isupper() and not upper_text and not lex.is_common(second.group()):
-                end = second.end()
-            out.append(Candidate(nxt.start(), end, self.LABEL, 0.6 if not is_strong else 0.75, self.name))
+            if lex.is_common(first) and not (first[:1].isupper()):
+                continue
+            out.append(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.6, self.name))
         return out
 
 
