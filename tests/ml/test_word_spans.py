@@ -110,3 +110,31 @@ def test_target_index() -> None:
     assert target_index_for(2, ["5", "4", "3", "2", "1"]) == 3
     with pytest.raises(InputError):
         target_index_for(6)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=12), min_size=1, max_size=40), st.integers(min_value=3, max_value=20))
+def test_windows_always_cover_and_fit(tokens_per_word: list[int], max_length: int) -> None:
+    encoded = _encoded(tokens_per_word)
+    n = len(encoded.token_ids)
+    windows = make_windows(encoded, max_length)
+    covered: set[int] = set()
+    for w in windows:
+        assert 0 <= w.token_start < w.token_end <= n
+        assert w.token_end - w.token_start <= max_length - 2
+        covered |= set(range(w.token_start, w.token_end))
+    assert covered == set(range(n))
+    assert [w.token_start for w in windows] == sorted({w.token_start for w in windows})  # always progresses
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1 .,/%-_[]NAME\n😀é")), max_size=60))
+def test_split_words_offsets_always_exact(text: str) -> None:
+    previous_end = 0
+    for span in split_words(text):
+        assert text[span.start : span.end] == span.word and span.start >= previous_end
+        previous_end = span.end
