@@ -161,3 +161,42 @@ def test_training_is_deterministic_given_the_seed(tmp_path: Path) -> None:
         ids = encode_texts(outcome.tokenizer, [c.text for c in val], 16)
         outs.append(batch_logits(outcome.model, ids, 0, "cpu"))
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_device_choice_says_why_and_falls_back_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from triage_app.training.train import select_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    device, why = select_device("cuda")
+    assert device == "cpu" and "FALLING BACK TO CPU" in why
+    assert select_device("auto") == ("cpu", "no CUDA GPU visible to torch, so CPU (slower; see --max-minutes)")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda _=0: "Fake GPU")
+    device, why = select_device("auto")
+    assert device == "cuda" and "Fake GPU" in why and "mixed precision" in why
+    assert select_device("cpu")[0] == "cpu"
+
+
+def test_failed_int8_parity_without_room_for_fp32_ships_torch_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage_app.training import pipeline
+
+    monkeypatch.setattr(pipeline, "INT8_MIN_AGREEMENT", 1.01)  # no int8 recipe can pass
+    monkeypatch.setattr(pipeline, "MAX_BUNDLE_BYTES", 0)  # and fp32 ONNX never fits
+    base = _make_base(tmp_path / "base")
+    data = tmp_path / "c.jsonl"
+    rows = _rows(60, 1, "train") + _rows(20, 2, "validation")
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    config = TrainConfig(base=base, epochs=1, seed=5, max_length=16, batch_size=16, learning_rate=1e-2,
+                         device="cpu", freeze_layers=0, max_minutes=0, eval_every=2)
+    lines: list[str] = []
+    manifest = pipeline.fine_tune_bundle(config, data, tmp_path / "out", test_path=None, say=lines.append, progress=False)
+    names = {p.name for p in (tmp_path / "out").iterdir()}
+    assert not [n for n in names if n.endswith(".onnx")]
+    assert manifest["onnx"]["default"] is None and manifest["onnx"]["int8"] is None
+    assert any("no ONNX is shipped" in line for line in lines)
+    runtime = pytest.importorskip("triage_app.ml.runtime")
+    clf = runtime.load_classifier(tmp_path / "out", device="cpu")
+    assert type(clf).__name__ == "TorchClassifier"
+    assert len(clf.predict_levels(["arrest", "refill"])) == 2

@@ -9,7 +9,7 @@ METRIC_ORDER: tuple[tuple[str, str], ...] = (
     ("sensitivity_levels_1_2", "Sensitivity for levels 1–2 — target ≥ 95%"),
     ("accuracy", "Exact accuracy — target ≥ 70%"),
     ("kappa_quadratic", "Quadratic-weighted kappa — target ≥ 0.80"),
-    ("ece", "Expected calibration error (top label, 10 bins)"),
+    ("ece", "Expected calibration error (top label)"),
     ("over_triage_rate", "Over-triage rate"),
     ("three_tier_accuracy", "3-tier accuracy (1–2 / 3–4 / 5)"),
     ("macro_f1", "Macro-F1"),
@@ -57,6 +57,10 @@ def render_model_card(manifest: dict[str, Any], training: dict[str, Any]) -> str
     )
     agreement = onnx.get("int8_agreement")
     agreement_text = f"{100 * agreement:.1f}%" if isinstance(agreement, float) else "not measured"
+    if onnx.get("default"):
+        runtime = f"`{onnx['default']}` (ONNX opset {onnx.get('opset')})"
+    else:
+        runtime = "torch with `model.safetensors` (no ONNX file passed the parity gate within the size budget)"
     metrics = manifest.get("metrics", {})
     test_note = metrics.get("test", {}).get("dataset", "")
     return f"""# Model card: {manifest.get('name')} {manifest.get('version')}
@@ -70,14 +74,14 @@ make a case more urgent. Not a diagnostic device; not for use without a clinicia
 ## Model
 - Base encoder: `{manifest.get('base_model')}` (BERT, fine-tuned locally with a 5-level classification head).
 - Input: the redacted complaint text only (input format {manifest.get('input_format_version')}),
-  at most {manifest.get('max_length')} tokens; longer texts keep the first two thirds and the last third
-  of the token budget (head + tail).
+  {manifest.get('max_length')} wordpiece tokens per window. The app splits a longer text into overlapping
+  windows and keeps the most urgent one; training cut the (rare) longer texts to head + tail.
 - Calibration (fitted on validation, never on the test set): temperature {manifest.get('temperature'):.3f};
   decision rule {rule}; cases whose top probability is below
   {manifest.get('uncertainty', {}).get('min_top_probability')} are flagged as uncertain.
-- Runtime: `{onnx.get('default')}` (ONNX opset {onnx.get('opset')}, dynamic int8); int8-vs-torch label
-  agreement {agreement_text}, largest probability difference {onnx.get('max_prob_diff')}
-  ({onnx.get('parity_dataset', '')}). Torch weights: `model.safetensors` (fp16).
+- Runtime: {runtime}; int8-vs-torch label agreement {agreement_text} ({onnx.get('int8_recipe', 'int8')}),
+  largest probability difference {onnx.get('max_prob_diff')} ({onnx.get('parity_dataset', '')}); int8 is the
+  default only at >= 99% agreement. Torch weights: `model.safetensors` (fp16 storage, loaded as fp32).
 
 ## Training data
 **The training data is GENERATED, not real patient data.** {training.get('data_description', '')}
@@ -100,8 +104,8 @@ used for training or tuning. Validation = generated cases held out by template/c
   fine-tune on them (`triage-app train`).
 - It reads text only; vital signs, age and sex count only when they are written in the text. The
   safety rules handle structured vitals.
-- English only. Long narratives are cut to {manifest.get('max_length')} tokens (head + tail), so a detail
-  in the middle of a long note can be missed.
+- English only. Texts longer than {manifest.get('max_length')} tokens are read window by window, and the
+  most urgent window wins, which leans towards over-triage on very long notes.
 - Probabilities are calibrated on generated validation data; on real data they may be over-confident.
 - Not validated prospectively; not a medical device.
 """

@@ -79,12 +79,12 @@ class TrainConfig:
     base: Path
     epochs: int = 2
     seed: int = 13
-    max_length: int = 128
+    max_length: int = 256
     batch_size: int = 32
-    learning_rate: float = 1e-4
+    learning_rate: float = 1.5e-4
     device: str = "auto"
     freeze_layers: int = 2
-    max_minutes: float = 22.0
+    max_minutes: float = 24.0
     patience: int = 3
     eval_every: int = 0
     warmup_fraction: float = 0.06
