@@ -233,7 +233,8 @@ def _summary_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], widt
         left.append(Spacer(1, 3))
         left.append(_callout(f"<b>Uncertain suggestion:</b> {plain_markup(reasons)}. Review the case in full.", styles, fonts))
 
-    right: list[Any] = [_level_badge(final, fonts, big=True, caption="Clinician's decision"), Spacer(1, 4)]
+    caption = "Clinician's decision — overridden" if record.overridden else "Clinician's decision"
+    right: list[Any] = [_level_badge(final, fonts, big=True, caption=caption), Spacer(1, 4)]
     if record.overridden:
         right.append(
             Paragraph(
@@ -403,6 +404,31 @@ def is_long_complaint(text: str) -> bool:
     return len(text.split()) > LONG_COMPLAINT_WORDS
 
 
+def _signature_row(styles: dict[str, Any], width: float) -> Any:
+    """Blank lines to sign and time the printed copy at handover."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    label = styles["note"]
+    cells = [Paragraph("Clinician signature", label), "", Paragraph("Handed over to", label), "", Paragraph("Date / time", label), ""]
+    widths = [28 * MM, None, 24 * MM, None, 20 * MM, None]
+    fixed = sum(w for w in widths if w is not None)
+    free = (width - fixed) / 3
+    table = Table([cells], colWidths=[w if w is not None else free for w in widths])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 10),
+                *[("LINEBELOW", (i, 0), (i, 0), 0.6, colors.HexColor(MUTED)) for i in (1, 3, 5)],
+            ]
+        )
+    )
+    return table
+
+
 def _complaint(record: CaseRecord, styles: dict[str, Any]) -> list[Any]:
     from reportlab.platypus import Paragraph, Spacer
 
@@ -480,6 +506,9 @@ def _story(
         story.append(_callout("<b>Warnings:</b> " + plain_markup("; ".join(result.warnings)), styles, fonts))
     if long_text:
         story.extend(complaint)
+
+    story.append(Spacer(1, 10))
+    story.append(_signature_row(styles, width))
 
     if include_identifiers and original_text:
         story.append(
