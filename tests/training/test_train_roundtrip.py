@@ -75,7 +75,7 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
     config = TrainConfig(base=base, epochs=12, seed=5, max_length=16, batch_size=16, learning_rate=1e-2,
                          device="cpu", freeze_layers=0, max_minutes=0, patience=10, eval_every=5)
     lines: list[str] = []
-    manifest = fine_tune_bundle(config, data, root / "models" / "tiny", test_path=test, say=lines.append, progress=False)
+    manifest = fine_tune_bundle(config, data, root / "models" / "tiny", test_path=test, generated=True, say=lines.append, progress=False)
     return root / "models" / "tiny", manifest, test
 
 

@@ -61,6 +61,11 @@ def render_model_card(manifest: dict[str, Any], training: dict[str, Any]) -> str
         runtime = f"`{onnx['default']}` (ONNX opset {onnx.get('opset')})"
     else:
         runtime = "torch with `model.safetensors` (no ONNX file passed the parity gate within the size budget)"
+    data_headline = (
+        "**The training data is GENERATED, not real patient data.**"
+        if training.get("generated", True)
+        else "**Trained on the site's own labelled cases** (check them for identifiers before sharing this bundle)."
+    )
     metrics = manifest.get("metrics", {})
     test_note = metrics.get("test", {}).get("dataset", "")
     return f"""# Model card: {manifest.get('name')} {manifest.get('version')}
@@ -84,7 +89,7 @@ make a case more urgent. Not a diagnostic device; not for use without a clinicia
   default only at >= 99% agreement. Torch weights: `model.safetensors` (fp16 storage, loaded as fp32).
 
 ## Training data
-**The training data is GENERATED, not real patient data.** {training.get('data_description', '')}
+{data_headline} {training.get('data_description', '')}
 - Source: {training.get('data_source')}; {training.get('train_cases')} training and
   {training.get('validation_cases')} validation cases ({training.get('split_how')}).
 - Loss: {training.get('loss')}

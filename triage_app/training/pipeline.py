@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from triage_app.core.errors import InputError
+from triage_app.ml.bundle_format import file_sha256
 from triage_app.training.calibration import (
     decide_levels,
     fit_decision,
@@ -21,7 +22,7 @@ from triage_app.training.calibration import (
     softmax,
     summary_metrics,
 )
-from triage_app.training.data_io import LabelledCase, load_labelled_file, make_splits
+from triage_app.training.data_io import BUILTIN_CORPUS, LabelledCase, load_labelled_file, make_splits
 from triage_app.training.export import (
     INT8_MIN_AGREEMENT,
     ONNX_INPUTS,
@@ -108,15 +109,23 @@ def fine_tune_bundle(
     name: str | None = None,
     version: str = "1.0.0",
     test_path: Path | None = HANDWRITTEN_TEST,
+    generated: bool | None = None,
     say: Callable[[str], None] = print,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Train, calibrate, export and write the bundle at ``out_dir``.
 
+    Args:
+        generated: Whether the data is the generated corpus (for the model card); default: the
+            file is the built-in corpus.
+
     Returns:
         The manifest written.
     """
+    if generated is None:
+        generated = data_path.resolve() == BUILTIN_CORPUS.resolve()
     t_start = time.perf_counter()
+    data_sha = file_sha256(data_path)
     data = load_labelled_file(data_path)
     for bad in data.bad_rows[:50]:
         say(f"skipped {bad}")
@@ -222,9 +231,12 @@ def fine_tune_bundle(
 
     save_hf_files(cpu_model, tokenizer, staging)
     training = {
-        "data_source": "built-in generated corpus" if data_path.name == "corpus.jsonl" else data_path.name,
+        "data_source": ("built-in generated corpus " if generated else "") + f"{data_path.name} (sha256 {data_sha[:12]})",
         "data_description": "Cases were produced by the project's template generator from documented triage "
-        "criteria (ESI decision points, danger-zone vitals, expected resources, CTAS/MTS discriminators).",
+        "criteria (ESI decision points, danger-zone vitals, expected resources, CTAS/MTS discriminators)."
+        if generated else "Labelled cases supplied by the site.",
+        "data_sha256": data_sha,
+        "generated": generated,
         "train_cases": len(stratified_subset(splits.train, config.max_train_cases, config.seed)),
         "validation_cases": len(splits.validation),
         "split_how": splits.how,
