@@ -178,7 +178,7 @@ def test_no_model_starts_degraded(qtbot: Any, make_window: Any, service_factory:
     assert not window.act_classify.isEnabled() and not window.classify_button.isEnabled()
     window.intake_panel.complaint.setPlainText("chest pain")
     window.classify()
-    assert "manifest.json is missing" in window.last_error
+    assert window.result is None and "banner" in window.status_label.text()
     window.tabs.setCurrentIndex(2)
     assert "manifest.json is missing" in window.model_view.details.text()
     assert window.store_ready  # history still works

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QHelpEvent, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QHelpEvent, QResizeEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextEdit, QToolTip, QVBoxLayout, QWidget
 
 from triage_app.core.acuity import acuity_level
@@ -60,11 +60,12 @@ class AttributionView(QWidget):
         self.text_view = QTextEdit(self)
         self.text_view.setReadOnly(True)
         self.text_view.setAccessibleName("Redacted complaint with word highlights")
-        self.text_view.setMinimumHeight(70)
+        self.text_view.setMinimumHeight(56)
+        self.text_view.setMaximumHeight(180)
         self.text_view.setTabChangesFocus(True)
         self.text_view.viewport().installEventFilter(self)
         self.text_view.viewport().setMouseTracking(True)
-        layout.addWidget(self.text_view, 1)
+        layout.addWidget(self.text_view)
         legend = QHBoxLayout()
         legend.setSpacing(12)
         self.legend_support = QLabel(self)
@@ -137,12 +138,25 @@ class AttributionView(QWidget):
             how = {"ig": "integrated gradients", "fast": "fast perturbation"}.get(method or "", method or "")
             extra = f"; convergence delta {delta:.3f}" if delta is not None else ""
             self.caption.setText(
-                f"Why level {target} ({acuity_level(target).short_name}): word contributions by {how}{extra}. "
-                "Hover a word for its score."
+                f"Words that pushed the model towards level {target} ({acuity_level(target).short_name}) "
+                f"or away from it, by {how}{extra}. Hover a word for its score."
             )
         else:
             self.caption.setText("No word explanation yet (Ctrl+Shift+E explains in detail).")
         self.text_view.setAccessibleDescription(self.summary_text())
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Size the text box to its content (within its min/max), so nothing hides below."""
+        doc = self.text_view.document()
+        width = max(200, self.text_view.viewport().width())
+        doc.setTextWidth(width)
+        height = int(doc.size().height()) + 2 * self.text_view.frameWidth() + 8
+        self.text_view.setFixedHeight(max(56, min(180, height)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_height()
 
     def summary_text(self, top: int = 5) -> str:
         """The strongest words in plain words (for screen readers and copying)."""

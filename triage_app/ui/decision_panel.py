@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_app.core.acuity import ACUITY_SCALE, acuity_level
+from triage_app.ui.theme import current_theme
 
 
 class DecisionPanel(QFrame):
@@ -68,7 +69,10 @@ class DecisionPanel(QFrame):
         self.state_label = QLabel("", self)
         self.state_label.setWordWrap(True)
         self.state_label.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.state_label)
+        #: Row for the window's case actions (Save, Export...), beside the decision state.
+        self.actions_row = QHBoxLayout()
+        self.actions_row.addWidget(self.state_label, 1)
+        layout.addLayout(self.actions_row)
         self.changed.connect(self._refresh)
         self.set_suggestion(suggested_level)
 
@@ -158,7 +162,7 @@ class DecisionPanel(QFrame):
             self.state_label.setText("Accept the suggestion or choose another level.")
         elif self.is_override and not self.override_reason:
             self.state_label.setText(
-                f"<span style='color:#B3261E'><b>Override to level {level}: a reason is required</b></span> before saving."
+                f"<span style='color:{current_theme().error}'><b>Override to level {level}: a reason is required</b></span> before saving."
             )
         elif self.is_override:
             self.state_label.setText(

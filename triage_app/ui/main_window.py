@@ -207,9 +207,20 @@ class MainWindow(QMainWindow):
         tl = QHBoxLayout(triage)
         tl.setContentsMargins(0, 6, 0, 0)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, triage)
-        self.intake_panel = IntakePanel(danger_check=self._danger_check, parent=self.splitter)
+        left = QWidget(self.splitter)
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.setSpacing(6)
+        self.intake_panel = IntakePanel(danger_check=self._danger_check, parent=left)
         self.intake_panel.changed.connect(self._intake_changed)
         self.intake_panel.submit.connect(self.classify)
+        ll.addWidget(self.intake_panel, 1)
+        self.classify_button = QPushButton("Classify  (Ctrl+Enter)", left)
+        self.classify_button.setObjectName("primary")
+        self.classify_button.setAccessibleName("Classify the case")
+        self.classify_button.setMinimumHeight(34)
+        self.classify_button.clicked.connect(self.classify)
+        ll.addWidget(self.classify_button)
         right = QWidget(self.splitter)
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -223,26 +234,21 @@ class MainWindow(QMainWindow):
         self.decision_panel = DecisionPanel(None, right)
         self.decision_panel.changed.connect(self._update_actions)
         rl.addWidget(self.decision_panel)
-        buttons = QHBoxLayout()
-        self.classify_button = QPushButton("Classify  (Ctrl+Enter)", right)
-        self.classify_button.setObjectName("primary")
-        self.classify_button.setAccessibleName("Classify the case")
-        self.classify_button.clicked.connect(self.classify)
         self.save_button = QPushButton("Save  (Ctrl+S)", right)
+        self.save_button.setObjectName("primary")
         self.save_button.setAccessibleName("Save the case")
         self.save_button.clicked.connect(self.save_case)
         self.pdf_button = QPushButton("Export PDF  (Ctrl+P)", right)
         self.pdf_button.setAccessibleName("Export the case summary to PDF")
-        self.pdf_button.clicked.connect(self.export_pdf)
+        self.pdf_button.clicked.connect(lambda: self.export_pdf())
         self.new_button = QPushButton("New case  (Ctrl+N)", right)
         self.new_button.setAccessibleName("Start a new case")
         self.new_button.clicked.connect(self.new_case)
-        for b in (self.classify_button, self.save_button, self.pdf_button, self.new_button):
-            buttons.addWidget(b)
-        rl.addLayout(buttons)
-        self.splitter.addWidget(self.intake_panel)
+        for b in (self.save_button, self.pdf_button, self.new_button):
+            self.decision_panel.actions_row.addWidget(b)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 6)
         tl.addWidget(self.splitter)
         self.tabs.addTab(triage, "&Triage")
@@ -275,6 +281,10 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.device_label)
         QWidget.setTabOrder(self.intake_panel.last_field, self.classify_button)
         QWidget.setTabOrder(self.classify_button, self.decision_panel.accept_button)
+        last = self.decision_panel.reason_edit
+        for b in (self.save_button, self.pdf_button, self.new_button):
+            QWidget.setTabOrder(last, b)
+            last = b
         self._live_timer = QTimer(self)
         self._live_timer.setSingleShot(True)
         self._live_timer.setInterval(LIVE_CLASSIFY_DELAY_MS)
@@ -379,7 +389,10 @@ class MainWindow(QMainWindow):
         self.busy_bar.setVisible(busy)
         self.busy_bar.setToolTip(text)
         if busy and text:
+            self._busy_status = text
             self.status_label.setText(text)
+        elif not busy and self.status_label.text() == getattr(self, "_busy_status", None):
+            self.status_label.setText("Ready.")
         self._update_actions()
 
     # ------------------------------------------------------------------ start-up
@@ -533,10 +546,11 @@ class MainWindow(QMainWindow):
         """Ctrl+Enter: validate the intake and classify it on a worker."""
         self.tabs.setCurrentIndex(TAB_TRIAGE)
         if not self.model_ready:
-            self.show_error(
-                getattr(self.service, "model_error", None)
-                or TriageError("The model is still loading or missing.", "Wait a moment, or see the Model page.")
-            )
+            if self._model_error_text:
+                self.status_label.setText("Classification is off: see the banner above.")
+                self.banner.show()
+            else:
+                self.show_error(TriageError("The model is still loading.", "Wait a moment and press Ctrl+Enter again."))
             return
         if self.saved_record is not None:
             self.status_label.setText("This case is saved. Press Ctrl+N for a new case.")

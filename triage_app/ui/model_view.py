@@ -26,9 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_app.ui.theme import current_theme
+
 #: Metrics shown first, in this order (under-triage is the safety-critical one).
 METRIC_ORDER: tuple[tuple[str, str, bool], ...] = (
     ("under_triage_rate", "Under-triage rate (lower is safer)", True),
+    ("sensitivity_l1_2", "Sensitivity for levels 1–2", True),
     ("sensitivity_level_1_2", "Sensitivity for levels 1–2", True),
     ("over_triage_rate", "Over-triage rate", True),
     ("accuracy", "Accuracy", True),
@@ -37,6 +40,7 @@ METRIC_ORDER: tuple[tuple[str, str, bool], ...] = (
     ("linear_kappa", "Linear-weighted kappa", False),
     ("ece", "Expected calibration error", False),
     ("tier3_accuracy", "3-tier accuracy", True),
+    ("n", "Test cases", False),
 )
 
 
@@ -86,7 +90,9 @@ def ordered_metrics(split: dict[str, Any]) -> list[tuple[str, str]]:
     def fmt(value: Any, pct: bool) -> str:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return str(value)
-        return f"{value * 100:.1f}%" if pct and 0 <= value <= 1 else f"{value:.3f}"
+        if pct and 0 <= value <= 1:
+            return f"{value * 100:.1f}%"
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
 
     for key, label, pct in METRIC_ORDER:
         if key in split:
@@ -150,7 +156,7 @@ class ModelView(QWidget):
 
     def set_card(self, card: ModelCard | None, device_status: str = "", error: str = "") -> None:
         status = html.escape(device_status or "not loaded")
-        err = f"<br><span style='color:#B3261E'><b>Problem:</b> {html.escape(error)}</span>" if error else ""
+        err = f"<br><span style='color:{current_theme().error}'><b>Problem:</b> {html.escape(error)}</span>" if error else ""
         if card is None or not card.name:
             self.title.setText("No model loaded")
             folder = html.escape(card.folder) if card else "—"
@@ -166,6 +172,10 @@ class ModelView(QWidget):
         )
         split = card.metrics.get("test") or next(iter(card.metrics.values()), {})
         rows = ordered_metrics(split)
+        dataset = split.get("dataset")
+        self.metrics_table.setHorizontalHeaderLabels(
+            [f"Metric (test set: {dataset})" if dataset else "Metric (test set)", "Value"]
+        )
         self.metrics_table.setRowCount(len(rows))
         for i, (label, value) in enumerate(rows):
             self.metrics_table.setItem(i, 0, QTableWidgetItem(label))

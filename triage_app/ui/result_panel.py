@@ -5,6 +5,8 @@ Built from a plain :class:`TriageResult` (``ResultPanel(result)``); it never cal
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
@@ -19,6 +21,13 @@ from PySide6.QtWidgets import (
 from triage_app.core.acuity import ACUITY_SCALE, acuity_level
 from triage_app.core.results import Escalation, TriageResult
 from triage_app.ui.attribution_view import AttributionView
+from triage_app.ui.theme import current_theme
+
+
+def target_phrase(level: int) -> str:
+    """'See immediately' for level 1, else 'Be seen within <target>'."""
+    lvl = acuity_level(level)
+    return "See immediately" if lvl.target_minutes == 0 else f"Be seen within {lvl.target}"
 
 
 class LevelBadge(QFrame):
@@ -60,8 +69,9 @@ class LevelBadge(QFrame):
         )
         self.number.setText(f"<span style='font-size:{size * 3.2:.0f}pt; font-weight:700'>{lvl.number}</span>")
         self.name.setText(f"<span style='font-size:{size * 1.3:.0f}pt; font-weight:600'>{lvl.name}</span>")
-        self.target.setText(f"Be seen within {lvl.target}")
-        self.setAccessibleName(f"Suggested level {lvl.number}, {lvl.name}, be seen within {lvl.target}")
+        when = target_phrase(lvl.number)
+        self.target.setText(when)
+        self.setAccessibleName(f"Suggested level {lvl.number}, {lvl.name}, {when.lower()}")
 
 
 class ProbabilityBars(QWidget):
@@ -106,10 +116,22 @@ class ProbabilityBars(QWidget):
 
 
 def escalation_text(esc: Escalation) -> str:
-    """One escalation in plain words, rich text."""
-    source = f" <i>Source: {esc.source}</i>" if esc.source else ""
-    evidence = f" — <i>{esc.evidence}</i>" if esc.evidence else ""
-    return f"<b>Level {esc.min_level} or more urgent:</b> {esc.reason}{evidence}.{source}"
+    """One escalation in plain words, rich text (reason first, source small)."""
+    lvl = acuity_level(esc.min_level)
+    tag = (
+        f"<span style='background:{lvl.colour}; color:{lvl.text_colour}; font-weight:600'>"
+        f"&nbsp;≥ {lvl.number} {html.escape(lvl.short_name)}&nbsp;</span>"
+    )
+    muted = current_theme().muted
+    evidence = f" <span style='color:{muted}'>({html.escape(esc.evidence)})</span>" if esc.evidence else ""
+    source = f"<br><span style='color:{muted}; font-size:small'>Source: {html.escape(esc.source)}</span>" if esc.source else ""
+    return f"<p style='margin:0 0 4px 0'>{tag} {html.escape(esc.reason)}{evidence}{source}</p>"
+
+
+def escalations_html(escalations: tuple[Escalation, ...]) -> str:
+    """All escalations, most urgent first."""
+    ordered = sorted(escalations, key=lambda e: e.min_level)
+    return "".join(escalation_text(e) for e in ordered)
 
 
 class ResultPanel(QFrame):
@@ -164,7 +186,7 @@ class ResultPanel(QFrame):
         why.setObjectName("sectionTitle")
         layout.addWidget(why)
         self.attribution = AttributionView(parent=self)
-        layout.addWidget(self.attribution, 1)
+        layout.addWidget(self.attribution)
 
         self.model_line = QLabel("", self)
         self.model_line.setObjectName("muted")
@@ -175,6 +197,7 @@ class ResultPanel(QFrame):
         self.stale_label.setWordWrap(True)
         self.stale_label.hide()
         layout.addWidget(self.stale_label)
+        layout.addStretch(1)
         self.set_result(result)
 
     @property
@@ -202,7 +225,7 @@ class ResultPanel(QFrame):
             return
         lvl = result.level
         model_lvl = acuity_level(result.model_level)
-        top_p = max(result.probabilities) if result.probabilities else 0.0
+        top_p = result.probabilities[result.model_level - 1] if len(result.probabilities) >= result.model_level else 0.0
         lines = [f"<b>Suggested level {lvl.number} — {lvl.name}</b>"]
         if result.escalated:
             lines.append(
@@ -212,12 +235,12 @@ class ResultPanel(QFrame):
         else:
             lines.append(f"Model: level {model_lvl.number} with {top_p * 100:.0f}% calibrated probability.")
         for warning in result.warnings:
-            lines.append(f"<i>Note: {warning}</i>")
+            lines.append(f"<i>Note: {html.escape(warning)}</i>")
         self.summary.setText("<br>".join(lines))
         self.badge.set_level(result.final_level)
         self.bars.set_probabilities(result.probabilities)
         if result.uncertain:
-            reasons = "".join(f"<li>{r}</li>" for r in result.uncertainty_reasons) or "<li>Low model confidence.</li>"
+            reasons = "".join(f"<li>{html.escape(r)}</li>" for r in result.uncertainty_reasons) or "<li>Low model confidence.</li>"
             self.uncertain_label.setText(
                 f"<b>⚠ Uncertain: review.</b> Check this case yourself before relying on the suggestion."
                 f"<ul style='margin:2px 0 0 -20px'>{reasons}</ul>"
@@ -228,7 +251,7 @@ class ResultPanel(QFrame):
         self.escalations_title.show()
         self.escalations_label.show()
         if result.escalations:
-            self.escalations_label.setText("<br>".join(escalation_text(e) for e in result.escalations))
+            self.escalations_label.setText(escalations_html(result.escalations))
         else:
             self.escalations_label.setText("No safety rule fired (vital signs and red-flag phrases checked).")
         self.attribution.set_content(
@@ -244,4 +267,4 @@ class ResultPanel(QFrame):
         self.setAccessibleDescription(self.badge.accessibleName())
 
 
-__all__ = ["LevelBadge", "ProbabilityBars", "ResultPanel", "escalation_text"]
+__all__ = ["LevelBadge", "ProbabilityBars", "ResultPanel", "escalation_text", "escalations_html", "target_phrase"]

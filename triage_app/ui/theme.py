@@ -97,7 +97,8 @@ QPushButton:focus {{ border: 2px solid {theme.accent}; }}
 QPushButton:disabled {{ color: {theme.muted}; }}
 QPushButton#primary {{ background: {theme.accent}; color: {theme.window if theme.name != 'light' else '#FFFFFF'};
   font-weight: 600; border: none; }}
-QPushButton#primary:disabled {{ background: {theme.border}; color: {theme.muted}; }}
+QPushButton#primary:disabled {{ background: {theme.panel}; color: {theme.muted};
+  border: {border_w}px dashed {theme.border}; font-weight: 400; }}
 QPushButton#chip {{ border-radius: 11px; padding: 2px 10px; font-size: {pt * 0.9:.1f}pt; }}
 QTabBar::tab {{ padding: 6px 16px; }}
 QTabBar::tab:selected {{ font-weight: 600; border-bottom: 3px solid {theme.accent}; }}
@@ -127,6 +128,11 @@ def apply_theme(app: QApplication, name: str, font_scale: float = 1.0) -> Theme:
     palette.setColor(QPalette.ColorRole.ToolTipBase, QColor(theme.panel))
     palette.setColor(QPalette.ColorRole.ToolTipText, QColor(theme.text))
     palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(theme.muted))
+    # Frames, radio/check indicators and separators are drawn with these roles.
+    for role in (QPalette.ColorRole.Mid, QPalette.ColorRole.Dark, QPalette.ColorRole.Shadow):
+        palette.setColor(role, QColor(theme.border if theme.name != "light" else "#6E7781"))
+    palette.setColor(QPalette.ColorRole.Light, QColor(theme.panel))
+    palette.setColor(QPalette.ColorRole.Midlight, QColor(theme.border))
     app.setPalette(palette)
     font = QFont(app.font())
     font.setPointSizeF(BASE_POINT_SIZE * font_scale)
