@@ -284,3 +284,30 @@ def test_extracted_text_is_the_redacted_text_only(render: Callable[..., Path]) -
     assert "[NAME_1]" in text
     reader = pypdf.PdfReader(io.BytesIO(render(record).read_bytes()))
     assert reader.metadata.title == "Triage summary"
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        pytest.param(build_record(decided=4, override_reason="reason word " * 500), id="long-override-reason"),
+        pytest.param(build_record(uncertain=("because " * 120,) * 4), id="long-uncertainty"),
+        pytest.param(
+            build_record(escalations=tuple(Escalation(f"vitals.r{i}", f"reason {i} " * 25, 2, "src " * 15, "") for i in range(40))),
+            id="forty-escalations",
+        ),
+        pytest.param(build_record(text="x" * 19_000, attributions=()), id="one-unbreakable-word"),
+    ],
+)
+def test_extreme_inputs_lay_out_without_errors(render: Callable[..., Path], record: object) -> None:
+    pages = pdf_text(render(record))
+    assert 1 <= len(pages) <= 8
+    assert all(f"Page {i} of {len(pages)}" in page for i, page in enumerate(pages, start=1))
+    joined = squash(" ".join(pages))
+    if record.overridden:  # type: ignore[attr-defined]
+        assert joined.count("reason word") >= 490  # the whole reason, not a truncated one
+
+
+def test_long_names_in_the_header(render: Callable[..., Path], settings: Settings) -> None:
+    wide = replace(settings, clinic_name="Clínica " * 30)
+    pages = pdf_text(render(build_record(clinician="Dr " + "Łukasiewicz-" * 20), settings=wide))
+    assert len(pages) == 1

@@ -51,6 +51,8 @@ LOGO_MAX_W = 40 * MM
 #: Above this many words the complaint moves after "Why this level", so page 1 keeps the
 #: decision, the vitals and the reasons however long the note is.
 LONG_COMPLAINT_WORDS = 250
+#: Longer override reasons and uncertainty notes leave the badge column for a full-width paragraph.
+SHORT_NOTE_CHARS = 350
 
 INK = "#1A1A1A"
 MUTED = "#5F6368"
@@ -94,6 +96,11 @@ def _styles(fonts: _Fonts) -> dict[str, Any]:
         "complaint": ParagraphStyle("complaint", parent=base, fontSize=10, leading=15.5),
         "complaint_long": ParagraphStyle("complaint_long", parent=base, fontSize=9, leading=13),
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11),
+        "callout": ParagraphStyle(
+            "callout", parent=base, fontSize=8.5, leading=11, backColor=colors.HexColor(WARN_BG),
+            borderColor=colors.HexColor(WARN_EDGE), borderWidth=0.8, borderPadding=(3, 5, 4, 5), spaceBefore=3, spaceAfter=3,
+            leftIndent=5, rightIndent=5,
+        ),
         "boxlabel": ParagraphStyle("boxlabel", parent=base, fontName=fonts.bold, fontSize=7.5, leading=9, textColor=colors.HexColor(MUTED)),
         "banner": ParagraphStyle(
             "banner", parent=base, fontName=fonts.bold, fontSize=9.5, leading=12, textColor=colors.white,
@@ -203,8 +210,13 @@ def _header(record: CaseRecord, settings: Settings, fonts: _Fonts, styles: dict[
     return table
 
 
-def _summary_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], width: float) -> Any:
-    """Suggested level (left) beside the clinician's decision (right)."""
+def _summary_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], width: float) -> list[Any]:
+    """Suggested level (left) beside the clinician's decision (right).
+
+    Notes short enough to sit under their badge do; a long override reason or uncertainty
+    note goes full width below the badges instead, because a table cell cannot split across
+    pages.
+    """
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
@@ -228,10 +240,14 @@ def _summary_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], widt
     else:
         agree = " Safety rules agree." if n_rules else " No safety rule fired."
         left.append(Paragraph(plain_markup(f"Model suggestion: level {model.number} ({model.short_name}).{agree}"), small))
+    below: list[Any] = []
     if result.uncertain:
         reasons = "; ".join(result.uncertainty_reasons) or "the model's confidence is low"
-        left.append(Spacer(1, 3))
-        left.append(_callout(f"<b>Uncertain suggestion:</b> {plain_markup(reasons)}. Review the case in full.", styles, fonts))
+        note = _callout(f"<b>Uncertain suggestion:</b> {plain_markup(reasons)}. Review the case in full.", styles)
+        if len(reasons) <= SHORT_NOTE_CHARS:
+            left.extend([Spacer(1, 3), note])
+        else:
+            below.extend([Spacer(1, 5), note])
 
     caption = "Clinician's decision — overridden" if record.overridden else "Clinician's decision"
     right: list[Any] = [_level_badge(final, fonts, big=True, caption=caption), Spacer(1, 4)]
@@ -244,7 +260,12 @@ def _summary_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], widt
             )
         )
         reason = record.override_reason.strip() or "no reason recorded"
-        right.append(Paragraph(f"<b>Reason:</b> {plain_markup(reason)}", small))
+        reason_para = Paragraph(f"<b>Reason for the override:</b> {plain_markup(reason)}", small)
+        if len(reason) <= SHORT_NOTE_CHARS:
+            right.append(reason_para)
+        else:
+            right.append(Paragraph("The reason is given below.", small))
+            below.extend([Spacer(1, 5), reason_para])
     else:
         right.append(Paragraph("Suggestion accepted by the clinician.", small))
 
@@ -263,27 +284,14 @@ def _summary_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], widt
             ]
         )
     )
-    return table
+    return [table, *below]
 
 
-def _callout(markup: str, styles: dict[str, Any], fonts: _Fonts) -> Any:
-    """A boxed note (uncertainty, warnings) with a dark edge that survives greyscale."""
-    from reportlab.lib import colors
-    from reportlab.platypus import Paragraph, Table, TableStyle
+def _callout(markup: str, styles: dict[str, Any]) -> Any:
+    """A boxed note (uncertainty, warnings) with a dark frame that survives greyscale; splits across pages."""
+    from reportlab.platypus import Paragraph
 
-    table = Table([[Paragraph(markup, styles["small"])]])
-    table.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(WARN_BG)),
-                ("LINEBEFORE", (0, 0), (0, -1), 3, colors.HexColor(WARN_EDGE)),
-                ("LEFTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
-    return table
+    return Paragraph(markup, styles["callout"])
 
 
 def _vitals_table(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], width: float) -> tuple[Any, bool]:
@@ -480,7 +488,7 @@ def _story(
                 styles["banner"],
             )
         )
-    story.append(_summary_row(record, fonts, styles, width))
+    story.extend(_summary_row(record, fonts, styles, width))
 
     story.append(Paragraph("Patient", styles["h2"]))
     story.append(Paragraph(plain_markup(patient_line(result.intake)), styles["base"]))
@@ -503,7 +511,7 @@ def _story(
     story.append(_escalation_table(record, fonts, styles, width))
     if result.warnings:
         story.append(Spacer(1, 6))
-        story.append(_callout("<b>Warnings:</b> " + plain_markup("; ".join(result.warnings)), styles, fonts))
+        story.append(_callout("<b>Warnings:</b> " + plain_markup("; ".join(result.warnings)), styles))
     if long_text:
         story.extend(complaint)
 
