@@ -257,3 +257,12 @@ def test_known_false_escalations_stay_fixed(text: str) -> None:
 
 def test_chronic_back_pain_10_of_10_does_not_escalate() -> None:
     assert "vitals.severe_pain_high_risk" not in rules_for("back pain 10/10 for 2 years, same as usual", pain=10)
+
+
+def test_longest_allowed_note_of_negated_mentions_is_handled() -> None:
+    # 20,000 characters of negated mentions: every mention is judged (none is current), with
+    # bounded context per mention, so this completes instead of hanging.
+    note = ("no fever, " * 2000)[:20_000]
+    assert [e.rule for e in RULES.evaluate(Intake(note, age_years=0.1))] == []
+    note = ("no fever, " * 1999) + "fever"
+    assert "flag.infant_fever_reported" in {e.rule for e in RULES.evaluate(Intake(note[:20_000], age_years=0.1))}

@@ -74,15 +74,32 @@ def _compile(patterns: list[str], where: str) -> tuple[re.Pattern[str], ...]:
     return tuple(out)
 
 
-def find_current(text: str, patterns: tuple[re.Pattern[str], ...]) -> list[PhraseMatch]:
-    """Matches of any pattern that are current (not negated, historical or hypothetical)."""
+def find_current(
+    text: str,
+    patterns: tuple[re.Pattern[str], ...],
+    *,
+    first_only: bool = False,
+    cache: dict[tuple[int, int], bool] | None = None,
+) -> list[PhraseMatch]:
+    """Matches of any pattern that are current (not negated, historical or hypothetical).
+
+    With ``first_only`` each pattern stops at its first current match (enough to decide a rule,
+    and it keeps a 20,000-character note fast). ``cache`` maps (start, end) -> current for one text,
+    so rules sharing a phrase judge each mention once.
+    """
     found: list[PhraseMatch] = []
+    cache = {} if cache is None else cache
     for pattern in patterns:
         for m in pattern.finditer(text):
             if m.end() == m.start():
                 continue
-            if mention_context(text, m.start(), m.end()).current:
+            key = (m.start(), m.end())
+            if key not in cache:
+                cache[key] = mention_context(text, m.start(), m.end()).current
+            if cache[key]:
                 found.append(PhraseMatch(m.start(), m.end(), m.group(0)))
+                if first_only:
+                    break
     return sorted(found, key=lambda pm: (pm.start, -pm.end))
 
 
@@ -228,7 +245,9 @@ class SafetyRules:
             out.append(Escalation("vitals.avpu", f"AVPU {v.avpu}: {words}.", int(entry["level"]), str(entry["source"]), f"AVPU {v.avpu}"))
         pain = cfg["severe_pain"]
         if v.pain is not None and v.pain >= pain["at_or_above"]:
-            complaint = [m for m in self._pain_complaint.finditer(intake.text) if mention_context(intake.text, m.start(), m.end()).current]
+            complaint = [
+                m for m in self._pain_complaint.finditer(intake.text) if mention_context(intake.text, m.start(), m.end()).current
+            ][:1]
             if complaint:
                 out.append(Escalation("vitals.severe_pain_high_risk", f"Severe pain {v.pain}/10 with a high-risk complaint ({complaint[0].group(0)}).", int(pain["level"]), str(pain["source"]), f"pain {v.pain}/10; '{complaint[0].group(0)}'"))
         sirs = cfg["sirs"]
@@ -264,12 +283,12 @@ class SafetyRules:
 
     # Red-flag phrases ------------------------------------------------------------------------
 
-    def _pregnant(self, intake: Intake) -> bool:
+    def _pregnant(self, intake: Intake, cache: dict[tuple[int, int], bool]) -> bool:
         if intake.pregnant is True:
             return True
         if intake.pregnant is False:
             return False
-        return bool(find_current(intake.text, self._pregnancy))
+        return bool(find_current(intake.text, self._pregnancy, first_only=True, cache=cache))
 
     def _fall_height(self, flag: RedFlag, text: str) -> PhraseMatch | None:
         cfg = flag.fall_height or {}
@@ -281,7 +300,7 @@ class SafetyRules:
                 return PhraseMatch(m.start(), m.end(), m.group(0))
         return None
 
-    def _flag_applies(self, flag: RedFlag, intake: Intake) -> PhraseMatch | None:
+    def _flag_applies(self, flag: RedFlag, intake: Intake, cache: dict[tuple[int, int], bool]) -> PhraseMatch | None:
         age = intake.age_years
         if flag.requires_age:
             if age is None:
@@ -290,16 +309,16 @@ class SafetyRules:
                 return None
             if "max_years" in flag.requires_age and age >= flag.requires_age["max_years"]:
                 return None
-        if flag.requires_pregnancy and not self._pregnant(intake):
+        if flag.requires_pregnancy and not self._pregnant(intake, cache):
             return None
-        matches = find_current(intake.text, flag.patterns)
+        matches = find_current(intake.text, flag.patterns, first_only=True, cache=cache)
         hit = matches[0] if matches else None
         if hit is None and flag.fall_height:
             hit = self._fall_height(flag, intake.text)
         if hit is None:
             return None
         if flag.requires_any or flag.requires_vitals_any:
-            ok = bool(flag.requires_any) and bool(find_current(intake.text, flag.requires_any))
+            ok = bool(flag.requires_any) and bool(find_current(intake.text, flag.requires_any, first_only=True, cache=cache))
             vitals_ok = {"hypotension": self.is_hypotensive(intake), "tachycardia": self.is_tachycardic(intake)}
             ok = ok or any(vitals_ok.get(name, False) for name in flag.requires_vitals_any)
             if not ok:
@@ -309,8 +328,9 @@ class SafetyRules:
     def evaluate_text(self, intake: Intake) -> list[Escalation]:
         """Red-flag phrases in the (redacted) complaint."""
         out = []
+        cache: dict[tuple[int, int], bool] = {}
         for flag in self._flags:
-            hit = self._flag_applies(flag, intake)
+            hit = self._flag_applies(flag, intake, cache)
             if hit is not None:
                 out.append(Escalation(flag.id, flag.reason, flag.level, flag.source, hit.text))
         fired = {e.rule for e in out}
