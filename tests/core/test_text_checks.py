@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from triage_app.core.errors import InputError
+from triage_app.core.intake import Intake
+from triage_app.core.rules import default_rules
 from triage_app.core.text_checks import NON_ENGLISH_REASON, check_text, clean_text, looks_non_english
 
 
@@ -92,3 +98,17 @@ def test_english_notes_are_not_flagged(text: str) -> None:
 
 def test_mixed_english_with_a_foreign_name_is_english() -> None:
     assert not looks_non_english("chest pain since this morning, lives with José")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gives_clean_text_or_input_error(text: str) -> None:
+    try:
+        checked = check_text(text)
+    except InputError as exc:
+        assert exc.field == "text"
+        return
+    assert checked.text and checked.text == checked.text.strip()
+    assert not any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t" for ch in checked.text)
+    escalations = default_rules().evaluate(Intake(checked.text))  # rules never crash on it either
+    assert all(1 <= e.min_level <= 5 and e.reason for e in escalations)
