@@ -311,3 +311,11 @@ def test_long_names_in_the_header(render: Callable[..., Path], settings: Setting
     wide = replace(settings, clinic_name="Clínica " * 30)
     pages = pdf_text(render(build_record(clinician="Dr " + "Łukasiewicz-" * 20), settings=wide))
     assert len(pages) == 1
+
+
+def test_password_without_pypdf_is_a_dependency_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings: Settings) -> None:
+    monkeypatch.setitem(sys.modules, "pypdf", None)
+    with pytest.raises(DependencyError) as err:
+        render_case_pdf(build_record(), tmp_path / "x.pdf", settings=settings, now=NOW, password="secret")
+    assert "pypdf" in str(err.value)
+    assert not (tmp_path / "x.pdf").exists()
