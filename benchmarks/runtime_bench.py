@@ -151,6 +151,29 @@ def _throughput(fn: Any, texts: dict[str, list[str]], rounds: int = 3) -> dict[s
     return {"texts_per_s": round(32 * rounds / elapsed, 1), "batch_ms": round(elapsed * 1000 / rounds, 1)}
 
 
+def rules_timing() -> dict[str, Any]:
+    """Safety rules alone (pure Python): per case on the hand-written set, and a worst case."""
+    from triage_app.core.intake import Intake
+    from triage_app.core.rules import default_rules
+
+    rules = default_rules()
+    intakes = []
+    if TEST_SET.is_file():
+        for line in TEST_SET.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                intakes.append(Intake.from_dict({k: rec[k] for k in ("text", "age", "sex", "vitals") if k in rec}))
+    samples = []
+    for intake in intakes:
+        t = time.perf_counter()
+        rules.evaluate(intake)
+        samples.append((time.perf_counter() - t) * 1000)
+    worst = Intake(("no fever, " * 2000)[:20_000], age_years=0.1)
+    t = time.process_time()
+    rules.evaluate(worst)
+    return {"cases": len(samples), **(_percentiles(samples) if samples else {}), "worst_20k_negated_cpu_ms": round((time.process_time() - t) * 1000, 1)}
+
+
 # --- driver -----------------------------------------------------------------------------------
 
 
@@ -213,6 +236,12 @@ def markdown(report: dict[str, Any]) -> str:
         f"Long texts: ours reads every token in overlapping windows (mean {cell(ours, 'windows_long_mean')} windows per long note); "
         "the pipeline truncates to max_length, so on long notes it does less work and can miss the end of the note."
     )
+    r = report.get("rules", {})
+    if r.get("cases"):
+        lines.append(
+            f"Safety rules alone (pure Python, {r['cases']} hand-written cases): p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms per case; "
+            f"worst case (20,000 characters of negated mentions) {r['worst_20k_negated_cpu_ms']} ms CPU."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -247,6 +276,7 @@ def main() -> int:
     report["ours_default"] = _run_side([*common, "--side", "ours"])
     report["ours_int8"] = _run_side([*common, "--side", "ours", "--variant", "int8"])
     report["pipeline"] = _run_side([*common, "--side", "pipeline"])
+    report["rules"] = rules_timing()
     report["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     out_dir = HERE / "out"
     out_dir.mkdir(exist_ok=True)
