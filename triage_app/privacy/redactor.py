@@ -172,9 +172,9 @@ def resolve_candidates(text: str, candidates: Iterable[Candidate]) -> list[Candi
     trimmed: list[Candidate] = []
     for c in pool:
         s, e = c.start, c.end
-        while s < e and text[s] in " \t\r\n,;:(":
+        while s < e and (text[s] in " \t\r\n,;:" or (text[s] == "(" and ")" not in text[s:e])):
             s += 1
-        while e > s and text[e - 1] in " \t\r\n,;:)":
+        while e > s and (text[e - 1] in " \t\r\n,;:" or (text[e - 1] == ")" and "(" not in text[s:e])):
             e -= 1
         if e > s:
             trimmed.append(Candidate(s, e, c.label, c.score, c.source))

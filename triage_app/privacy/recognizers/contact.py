@@ -39,7 +39,7 @@ class IpAddressRecognizer(Recognizer):
     LABEL = "IP"
     PATTERNS = (
         ("ipv4", r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)", 0.9),
-        ("ipv6", r"(?<![:\w])(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}(?![:\w])", 0.85),
+        ("ipv6", r"(?<![:\w])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{1,4}(?![:\w])", 0.85),
     )
 
     def validate(self, text: str, match: re.Match[str], pattern: str) -> bool:

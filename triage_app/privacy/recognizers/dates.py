@@ -29,7 +29,7 @@ _WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
 _NOT_DATE_AFTER = re.compile(
     r"\s*(?:mg|mcg|g|gm|ml|cc|l|units?|u|tabs?|tablets?|caps?|amps?|vials?|strength|ns|nss|"
     r"inch(?:es)?|in|cups?|gallons?|bottles?|pints?|glass(?:es)?|cans?|pack|ppd|pain|of|"
-    r"scale|score|power|murmur|sem|sm|hsm|dm|reflexes|pulses?|lumen|mm|cm|%|x\b|times)\b",
+    r"scale|score|power|murmur|systolic|diastolic|holosystolic|sem|sm|hsm|dm|reflexes|pulses?|lumen|mm|cm|%|x\b|times)\b",
     re.IGNORECASE,
 )
 #: Words shortly before an m/d number that make it a score, grade or ratio.
@@ -50,7 +50,9 @@ class DateRecognizer(Recognizer):
         ("iso", r"(?<![\w/.-])\d{4}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?(?![\w/.-]*\d)", 0.95),
         # 3/14/2024, 14/03/24, 3-14-2024, 14.03.2024
         ("dmy-mdy", r"(?<![\w/.-])\d{1,2}([/.-])\d{1,2}\1" + _YEAR + r"(?![\w/.]*\d)", 0.9),
-        # 3/14 and 10/15-10/16 (day-month without year, slash only)
+        # 10/15-10/16, 6/30-7/2 (a range of dates)
+        ("md-range", r"(?<![\d/.:+-])" + _MON_NUM + r"/" + _DAY + r"-" + _MON_NUM + r"/" + _DAY + r"(?![\w/%]|\.\d|:\d)", 0.85),
+        # 3/14 (day-month without year, slash only)
         # (a letter word may touch it: "fx4/97"; a single letter may not: "x2/3", "O2/")
         ("md", r"(?<![\d/.:+-])(?<!\b[A-Za-z])" + _MON_NUM + r"/" + _DAY + r"(?![\w/%]|\.\d|:\d)", 0.8),
         # 8/84, 11/2019 (month/year)
@@ -102,6 +104,12 @@ class DateRecognizer(Recognizer):
                     return False
                 return True
             if _NOT_DATE_AFTER.match(after) or _NOT_DATE_BEFORE.search(before):
+                return False
+            # "strength 4/5 right arm, 5/5 elsewhere": motor grades and murmur grades
+            num, _, den = match.group().partition("/")
+            if den in ("5", "6") and int(num) <= int(den) and re.search(
+                r"strength|motor|power|grip|mae|moves|murmur|reflex", text[max(0, start - 60) : end + 25], re.IGNORECASE
+            ):
                 return False
             # "2/2" is shorthand for "secondary to"; "1/2" a half, unless a date cue is near.
             if pattern == "md" and match.group() in ("2/2", "1/2", "1/3", "2/3", "1/4", "3/4") and not re.search(

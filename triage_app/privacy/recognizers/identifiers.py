@@ -56,7 +56,7 @@ class RecordNumberRecognizer(Recognizer):
         r"|ref(?:erence)?|case|claim|order|accession|specimen|requisition|id|identifier|ticket|file|record"
     )
     PATTERNS = (
-        ("cued", r"(?i:\b(?:" + CUES + r")\b\.?" + _SEP + r")" + _ID_TOKEN, 0.9),
+        ("cued", r"(?i:\b(?:" + CUES + r")(?![A-Za-z])\.?" + _SEP + r")" + _ID_TOKEN, 0.9),
         # "# rg17", "#12345678": a number sign followed by an id-like token
         ("hash", r"(?<![\w#])#\s?(?P<phi>(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z]|\d{4})[A-Za-z0-9][A-Za-z0-9-]{3,24})\b", 0.7),
         # long digit runs are unique identifiers whatever their cue

@@ -14,12 +14,13 @@ from typing import ClassVar
 from triage_app.privacy.recognizers.base import Candidate, Recognizer
 
 _TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
-_EPONYM_AFTER = re.compile(
+EPONYM_AFTER = re.compile(
     r"(?:'s|’s|s)?\s+(?:disease|syndrome|sign|palsy|phenomenon|fracture|test|maneuver|manoeuvre|reflex|triad|"
     r"ulcer|criteria|score|scale|catheter|collar|tube|bag|line|drain|dressing|procedure|operation|repair|"
     r"solution|stockings|boots|classification|coma|law|node|nodes|cell|cells|lymphoma|sarcoma|esophagus|"
     r"contracture|cyst|hernia|diverticulum|encephalopathy|chorea|dementia|ataxia|dystrophy|anomaly|mask|valve|"
-    r"incision|position|respirations|breathing|pouch|graft|shunt|filter|clamp|forceps|retractor)\b",
+    r"incision|position|respirations|breathing|pouch|graft|shunt|filter|clamp|forceps|retractor|rule|rules|"
+    r"maneuvre|method|technique|formula|equation|stain|agar|medium|needle|tip|blade|bandage|splint|frame|device)\b",
     re.IGNORECASE,
 )
 
@@ -113,6 +114,17 @@ class NameRecognizer(Recognizer):
             return w not in self.lexicon.clinical or w in self.lexicon.last_names or w in self.lexicon.first_names
         return self._lexicon_name(word) and not self.lexicon.is_common(w)
 
+    def _abbreviation_like(self, text: str, start: int, end: int, word: str) -> bool:
+        """QTc, FiO2, SpO2, D-dimer: camel case, glued to a digit, or a hyphen part that is a word."""
+        if end < len(text) and text[end].isdigit():
+            return True
+        if any(c.isupper() for c in word[1:]) and "-" not in word and "'" not in word:
+            return True
+        if start > 0 and (text[start - 1].isdigit() or text[start - 1] == "-"):
+            return True
+        parts = [p for p in re.split(r"[-']", word) if p]
+        return len(parts) > 1 and any(len(p) == 1 or self.lexicon.is_common(p) for p in parts)
+
     def _drug_like(self, word: str) -> bool:
         return bool(_DRUG_SUFFIX.search(word.lower()))
 
@@ -181,7 +193,9 @@ class NameRecognizer(Recognizer):
                     run: list[int] = []
                     while j >= 0 and len(run) < 3:
                         w = tokens[j][2]
-                        if self._is_stop(w) or (self.lexicon.is_common(self._base(w)) and not self._lexicon_name(w) and len(w) > 1):
+                        if not self._name_like(w, cued=True, upper_text=upper_text) or (
+                            self.lexicon.is_common(self._base(w)) and not self.lexicon.is_name(self._base(w)) and len(w) > 1
+                        ):
                             break
                         run.append(j)
                         if j == 0:
@@ -226,7 +240,8 @@ class NameRecognizer(Recognizer):
                         marks[i] = max(marks.get(i, 0.0), 0.8)
                         take_run(nxt, 0.8, first_cued=True, max_len=2)
             # 5b. Before "aware" / "notified": "grace dudak aware", "DR X NOTIFIED"
-            if _AFTER_NAME.match(text, end) and len(low) > 1 and not self._is_stop(word):
+            acronym = not upper_text and word.isupper() and len(word) <= 4
+            if _AFTER_NAME.match(text, end) and len(low) > 1 and not self._is_stop(word) and not acronym:
                 if self._unknown(word) or self._lexicon_name(word) and not self.lexicon.is_common(low):
                     marks[i] = max(marks.get(i, 0.0), 0.7)
                     if i > 0 and re.fullmatch(r"\s{1,2}", gap(i - 1)) and (
@@ -241,6 +256,7 @@ class NameRecognizer(Recognizer):
                 and len(low) >= 3
                 and self._unknown(word)
                 and not self._drug_like(word)
+                and not self._abbreviation_like(text, start, end, word)
                 and i > 0
                 and not re.search(r"[.:;!?\n]\s*$|^\s*$", text[max(0, start - 3) : start])
             ):
@@ -267,7 +283,7 @@ class NameRecognizer(Recognizer):
         out: list[Candidate] = []
         for i, score in marks.items():
             start, end, word = tokens[i]
-            if score < 0.9 and _EPONYM_AFTER.match(text, end):
+            if score < 0.9 and EPONYM_AFTER.match(text, end):
                 continue  # Parkinson's disease, Bell's palsy, Foley catheter
             if word.lower().endswith(("'s", "’s")):
                 end -= 2
@@ -275,4 +291,4 @@ class NameRecognizer(Recognizer):
         return out
 
 
-__all__ = ["NameRecognizer"]
+__all__ = ["EPONYM_AFTER", "NameRecognizer"]

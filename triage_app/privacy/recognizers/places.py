@@ -6,6 +6,10 @@ import re
 from typing import ClassVar
 
 from triage_app.privacy.recognizers.base import Candidate, Recognizer
+from triage_app.privacy.recognizers.names import EPONYM_AFTER
+
+#: A dose right after a word: "on azathioprine 100 mg" is a drug, not "on Ward 2".
+_DOSE_AFTER = re.compile(r"\s*\d+(?:\.\d+)?\s*(?:mg|g|gm|mcg|ug|units?|u|ml|cc|mmol|meq|%|l|mg/|tabs?|puffs?)\b", re.IGNORECASE)
 
 _STREET_TYPES = (
     r"street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|"
@@ -132,9 +136,14 @@ class HospitalRecognizer(Recognizer):
             if words:
                 out.append(Candidate(words[0][0], words[-1][1], self.LABEL, 0.8, self.name))
         for m in self._OF_FACILITY.finditer(text):
-            w = m.group("phi").split()[0].lower()
-            if not self.lexicon.is_stopword(w):
-                out.append(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.75, self.name))
+            words = m.group("phi").split()
+            if self.lexicon.is_stopword(words[0].lower()):
+                continue
+            end = m.end("phi")
+            if len(words) > 1 and (self.lexicon.is_common(words[1]) or words[1].lower() in self.lexicon.function_words):
+                end = m.start("phi") + len(words[0])
+            # "University of Maryland": the whole name identifies the place
+            out.append(Candidate(m.start(), end, self.LABEL, 0.75, self.name))
         for m in self._WORD_RE.finditer(text):
             if m.group().lower() in self.lexicon.hospitals and (
                 m.group().isupper()
@@ -195,7 +204,7 @@ class PlaceRecognizer(Recognizer):
         for m in self._WORD_RE.finditer(text):
             w = m.group()
             lw = w.lower()
-            if lw in lex.places and not lex.is_common(lw) and lw not in lex.states:
+            if lw in lex.places and not lex.is_common(lw) and lw not in lex.states and not EPONYM_AFTER.match(text, m.end()):
                 out.append(Candidate(m.start(), m.end(), self.LABEL, 0.65, self.name))
                 continue
             before = text[max(0, m.start() - 60) : m.start()]
@@ -208,6 +217,8 @@ class PlaceRecognizer(Recognizer):
                 if not self._plain(w) and len(w) >= 3:
                     out.append(Candidate(m.start(), m.end(), self.LABEL, 0.65, self.name))
             elif self._PREP.search(before[-6:]):
+                if _DOSE_AFTER.match(text, m.end()) or EPONYM_AFTER.match(text, m.end()):
+                    continue  # "on azathioprine 100 mg", "Ottawa ankle rules"
                 if not self._plain(w) and len(w) >= 4 and lw not in lex.first_names and (
                     self._FOLLOW.match(text, m.end()) or (not upper_text and w[:1].isupper() and not w.isupper())
                 ):
