@@ -36,6 +36,8 @@ def test_content_has_levels_reasons_model_id_and_disclaimer(render: Callable[...
     level = acuity_level(record.result.final_level)
     assert f"Level {level.number} · {level.name}" in text
     assert f"Be seen within {level.target}" in text
+    immediate = squash(" ".join(pdf_text(render(build_record(final_level=1)))))
+    assert "Be seen immediately" in immediate and "within 0 minutes" not in immediate
     for esc in record.result.escalations:
         assert squash(esc.reason) in text
         assert esc.source in text

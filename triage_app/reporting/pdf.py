@@ -113,21 +113,26 @@ def _styles(fonts: _Fonts) -> dict[str, Any]:
     }
 
 
-def _level_badge(level: AcuityLevel, fonts: _Fonts, *, big: bool, caption: str) -> Any:
+def target_text(level: AcuityLevel) -> str:
+    """"Be seen immediately" for level 1, else "Be seen within <target>"."""
+    return "Be seen immediately" if level.target_minutes == 0 else f"Be seen within {level.target}"
+
+
+def _level_badge(level: AcuityLevel, fonts: _Fonts, *, caption: str) -> Any:
     """A filled block in the level's colour: number, name and target time."""
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     fg = colors.HexColor(level.text_colour)
-    name_size = 14 if big else 12
+    name_size = 14
     st_cap = ParagraphStyle("cap", fontName=fonts.bold, fontSize=7.5, leading=9, textColor=fg)
     st_name = ParagraphStyle("nm", fontName=fonts.bold, fontSize=name_size, leading=name_size + 3, textColor=fg)
     st_time = ParagraphStyle("tm", fontName=fonts.regular, fontSize=8.5, leading=11, textColor=fg)
     body = [
         Paragraph(plain_markup(caption.upper()), st_cap),
         Paragraph(plain_markup(f"Level {level.number} · {level.name}"), st_name),
-        Paragraph(plain_markup(f"Be seen within {level.target}"), st_time),
+        Paragraph(plain_markup(target_text(level)), st_time),
     ]
     table = Table([[body]])
     table.setStyle(
@@ -217,7 +222,6 @@ def _summary_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], widt
     note goes full width below the badges instead, because a table cell cannot split across
     pages.
     """
-    from reportlab.lib import colors
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
     result = record.result
@@ -225,7 +229,7 @@ def _summary_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], widt
     final = acuity_level(record.final_level)
     small = styles["small"]
 
-    left: list[Any] = [_level_badge(suggested, fonts, big=True, caption="Suggested level"), Spacer(1, 4)]
+    left: list[Any] = [_level_badge(suggested, fonts, caption="Suggested level"), Spacer(1, 4)]
     model = acuity_level(result.model_level)
     n_rules = len(result.escalations)
     if result.escalated:
@@ -250,7 +254,7 @@ def _summary_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], widt
             below.extend([Spacer(1, 5), note])
 
     caption = "Clinician's decision — overridden" if record.overridden else "Clinician's decision"
-    right: list[Any] = [_level_badge(final, fonts, big=True, caption=caption), Spacer(1, 4)]
+    right: list[Any] = [_level_badge(final, fonts, caption=caption), Spacer(1, 4)]
     if record.overridden:
         right.append(
             Paragraph(
@@ -280,7 +284,6 @@ def _summary_row(record: CaseRecord, fonts: _Fonts, styles: dict[str, Any], widt
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 0),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-                ("LINEBELOW", (2, 0), (2, 0), 0, colors.white),
             ]
         )
     )
