@@ -324,3 +324,13 @@ def test_default_bundle_long_note_with_late_red_flag() -> None:
     assert pred.windows > 1
     final = min([pred.level] + [e.min_level for e in default_rules().evaluate(Intake(note))])
     assert final == 1
+
+
+def test_logits_for_ids_keeps_tokens_after_a_masked_middle(cpu_classifier: OnnxClassifier) -> None:
+    enc = cpu_classifier.preprocess(["chest pain radiating to the left arm with sweating"])
+    ids, mask = enc.input_ids.copy(), enc.attention_mask.copy()
+    mask[0, 2:4] = 0  # a perturbation that hides two middle tokens
+    padded_ids = np.concatenate([ids, np.zeros((1, 5), dtype=np.int64)], axis=1)
+    padded_mask = np.concatenate([mask, np.zeros((1, 5), dtype=np.int64)], axis=1)
+    direct = cpu_classifier._forward(ids, mask)
+    assert np.allclose(cpu_classifier.logits_for_ids(padded_ids, padded_mask), direct, atol=1e-5)

@@ -280,9 +280,10 @@ class BaseClassifier:
         for start in range(0, input_ids.shape[0], BATCH_SIZE):
             ids = input_ids[start : start + BATCH_SIZE]
             mask = attention_mask[start : start + BATCH_SIZE]
-            # Trim shared right padding: fewer tokens, same logits.
-            used = int(mask.sum(axis=1).max()) if mask.size else 0
-            used = max(used, 1)
+            # Trim columns that are padding in every row: fewer tokens, same logits. (Use the last
+            # attended column, not the mask sum: a caller may mask tokens in the middle.)
+            cols = np.nonzero(mask.any(axis=0))[0]
+            used = int(cols[-1]) + 1 if cols.size else 1
             outs.append(np.asarray(self._forward(ids[:, :used], mask[:, :used]), dtype=np.float32))
         if not outs:
             return np.zeros((0, len(self._bundle.labels)), dtype=np.float32)
