@@ -252,3 +252,29 @@ def test_from_settings_with_tiny_bundle_end_to_end(tiny_bundle: Path, tmp_path: 
     assert result.final_level == 1  # the red flag at the very end still counts
     assert any("long text" in w for w in result.warnings)
     assert result.model.sha256 == service.model_info.sha256  # type: ignore[union-attr]
+
+
+def test_from_settings_opens_the_real_store_and_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring
+
+    from tests.fakes import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        paths = resolve_paths(tmp_path / "data").ensure()
+        service = TriageService.from_settings(Settings(model_dir=str(tmp_path / "missing")), paths, open_store=True)
+        try:
+            assert service.repository is not None and service.audit is not None
+            assert service.list_cases() == []
+            # Store works without a model: save a result made elsewhere, read it back, audit it.
+            fake = make_service(repository=service.repository, audit=service.audit)
+            result = fake.triage(Intake("cough for two days"), explain=False)
+            record = fake.save_case(result, final_level=result.final_level)
+            assert service.get_case(record.case_id).result == result
+            assert paths.audit_path.is_file() and "cough" not in paths.audit_path.read_text(encoding="utf-8")
+        finally:
+            service.close()
+        assert service.repository is None
+    finally:
+        keyring.set_keyring(previous)
