@@ -410,7 +410,9 @@ class TorchClassifier(BaseClassifier):
                 self._device_status = f"{device_status} ({torch.cuda.get_device_name(self._device)})"
             except Exception:  # the name is cosmetic; never fail a load over it
                 pass
-        self._model = model.to(self._device).eval()
+        # fp32 everywhere: bundles may store fp16 weights (slow or unsupported on CPU), and the
+        # temperature was fitted on fp32 logits.
+        self._model = model.float().to(self._device).eval()
 
     def _forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         torch = self._torch
