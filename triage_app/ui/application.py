@@ -118,7 +118,7 @@ def run(argv: list[str]) -> int:
     apply_theme(app, settings.theme, settings.font_scale)  # type: ignore[arg-type]
     window = MainWindow(settings, paths, locked=loaded.locked)
     window.show()
-    trace.mark("window_shown")
+    trace.mark("window_shown", torch_loaded="torch" in sys.modules)
     log.info("window shown")
     for warning in loaded.warnings:
         window.show_error(TriageError(warning))
@@ -139,7 +139,7 @@ def run(argv: list[str]) -> int:
         def shown() -> None:
             if not first["done"]:
                 first["done"] = True
-                trace.mark("first_suggestion")
+                trace.mark("first_suggestion", torch_loaded="torch" in sys.modules)
                 return
             trace.mark("first_explanation")
             QTimer.singleShot(0, app.quit)

@@ -260,7 +260,14 @@ class MainWindow(QMainWindow):
         self.model_view = ModelView(None, "", "", self.tabs)
         self.model_view.switch_requested.connect(self.switch_model)
         self.tabs.addTab(self.model_view, "&Model")
-        self.settings_view = SettingsView(self.settings, self.locked, "", self.tabs)
+        self.settings_view = SettingsView(
+            self.settings,
+            self.locked,
+            "",
+            self.tabs,
+            data_locations=f"Saved cases and audit log: {self.paths.data_dir}\nSettings: {self.paths.config_dir}\n"
+            f"Logs (no patient data): {self.paths.log_dir}",
+        )
         self.settings_view.save_requested.connect(self.save_settings)
         self.tabs.addTab(self.settings_view, "S&ettings")
         self.tabs.currentChanged.connect(self._tab_changed)

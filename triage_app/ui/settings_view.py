@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,12 +41,18 @@ class SettingsView(QWidget):
         locked: frozenset[str] = frozenset(),
         detected_device: str = "",
         parent: QWidget | None = None,
+        data_locations: str = "",
     ) -> None:
         super().__init__(parent)
         self._settings = settings
         self._locked = locked
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 16, 16, 16)
+        box = QWidget(self)
+        box.setMaximumWidth(760)
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(box)
         form = QFormLayout()
         form.setSpacing(8)
         self.clinician = QLineEdit(self)
@@ -104,11 +110,16 @@ class SettingsView(QWidget):
                 self._widgets[key] = widget if isinstance(widget, QWidget) else self.logo
             form.addRow(label, widget)
         self.logo.setAccessibleName("Clinic logo file")
-        outer.addLayout(form)
+        inner.addLayout(form)
         self.locked_note = QLabel("", self)
         self.locked_note.setObjectName("muted")
         self.locked_note.setWordWrap(True)
-        outer.addWidget(self.locked_note)
+        inner.addWidget(self.locked_note)
+        self.locations = QLabel(data_locations, self)
+        self.locations.setObjectName("muted")
+        self.locations.setWordWrap(True)
+        self.locations.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner.addWidget(self.locations)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.revert_button = QPushButton("&Revert", self)
@@ -118,7 +129,7 @@ class SettingsView(QWidget):
         self.save_button.clicked.connect(lambda: self.save_requested.emit(self.settings()))
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
-        outer.addLayout(buttons)
+        inner.addLayout(buttons)
         outer.addStretch(1)
         self.set_settings(settings, locked)
 

@@ -84,10 +84,10 @@ QFrame#banner {{ background: {theme.error_bg}; border: {border_w}px solid {theme
 QFrame#banner QLabel {{ color: {theme.text}; }}
 QFrame#uncertain {{ background: {theme.warn_bg}; border: 2px solid {theme.warn_text}; border-radius: 4px; }}
 QFrame#uncertain QLabel {{ color: {theme.warn_text}; }}
-QLineEdit, QPlainTextEdit, QTextEdit, QTextBrowser, QComboBox, QSpinBox, QDateEdit, QDoubleSpinBox {{
+QLineEdit, QPlainTextEdit, QTextEdit, QTextBrowser, QComboBox {{
   background: {theme.field_bg}; border: {border_w}px solid {theme.border}; border-radius: 3px; padding: 3px;
   color: {theme.text}; }}
-QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QTextBrowser:focus, QDateEdit:focus {{
+QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QTextBrowser:focus {{
   border: 2px solid {theme.accent}; }}
 QLineEdit[danger="true"] {{ background: {theme.danger_bg}; border: 2px solid {theme.error}; }}
 QLineEdit[invalid="true"] {{ border: 2px solid {theme.error}; }}
