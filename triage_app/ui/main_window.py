@@ -623,11 +623,18 @@ class MainWindow(QMainWindow):
         if not self.settings.detailed_explanations:
             self.show_error(TriageError("Detailed explanations are turned off.", "Ask IT to enable them."))
             return
-        progress = QProgressDialog("Computing a detailed explanation (integrated gradients)…", "", 0, 0, self)
-        progress.setWindowTitle("Explaining")
+        progress = QProgressDialog(
+            "Computing a detailed explanation (integrated gradients).\n"
+            "On a CPU this can take up to a minute; you can keep working meanwhile.",
+            "",
+            0,
+            0,
+            self,
+        )
+        progress.setWindowTitle("Explaining in detail")
         progress.setCancelButton(None)
         progress.setMinimumDuration(300)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setWindowModality(Qt.WindowModality.NonModal)
         self._ig_progress = progress
         snapshot = self.classification
 
