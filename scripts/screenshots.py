@@ -106,6 +106,20 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(first_run_done=True, clinician_name="RN A. Example", clinic_name="Riverside Urgent Care")
     apply_theme(app, "light")  # type: ignore[arg-type]
 
+    from triage_app.ui.first_run import FirstRunDialog, PassphraseDialog
+
+    first = FirstRunDialog(paths, keyring_ok=False, clinician="RN A. Example")
+    first.understood.setChecked(True)
+    first.show()
+    wait(app, lambda: False, 0.3)
+    save(first, out, "00_first_run")
+    first.close()
+    phrase = PassphraseDialog(first_time=True)
+    phrase.show()
+    wait(app, lambda: False, 0.3)
+    save(phrase, out, "00b_passphrase")
+    phrase.close()
+
     window = MainWindow(settings, paths)
     window.confirm = lambda title, text: True  # type: ignore[method-assign]
     window.resize(args.width, args.height)
@@ -186,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     window.intake_panel.validate()
     if classify(window, app):
         save(window, out, "09_high_contrast")
+    apply_theme(app, "dark", 1.0)  # type: ignore[arg-type]
+    window.new_case()
+    fill(window, UNCERTAIN_CANDIDATES[0], age="45", sex="female")
+    if classify(window, app):
+        save(window, out, "09b_dark")
     window.new_case()
     window.close()
     apply_theme(app, "light")  # type: ignore[arg-type]

@@ -130,6 +130,11 @@ class AttributionView(QWidget):
             )
             if abs(att.score) >= 0.6:
                 fmt.setFontWeight(700)
+                # Keep strong highlights readable: light text on strong blue, dark on strong orange.
+                if att.score >= 0 and theme.name == "light":
+                    fmt.setForeground(QColor("#FFFFFF"))
+                elif att.score < 0 and theme.name != "light":
+                    fmt.setForeground(QColor("#000000"))
             cur = QTextCursor(doc)
             cur.setPosition(att.start)
             cur.setPosition(att.end, QTextCursor.MoveMode.KeepAnchor)

@@ -234,6 +234,12 @@ class ResultPanel(QFrame):
             )
         else:
             lines.append(f"Model: level {model_lvl.number} with {top_p * 100:.0f}% calibrated probability.")
+        argmax = max(range(len(result.probabilities)), key=result.probabilities.__getitem__) + 1 if result.probabilities else None
+        if argmax is not None and argmax != result.model_level:
+            lines.append(
+                f"<i>Chosen by the model's calibrated decision rule (safety-weighted); level {argmax} alone "
+                f"has {result.probabilities[argmax - 1] * 100:.0f}%.</i>"
+            )
         for warning in result.warnings:
             lines.append(f"<i>Note: {html.escape(warning)}</i>")
         self.summary.setText("<br>".join(lines))
