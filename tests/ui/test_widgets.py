@@ -137,6 +137,7 @@ def test_intake_panel_shows_range_error_beside_field(qtbot: Any) -> None:
     errors = panel.validate()
     assert {e.field for e in errors} >= {"hr", "spo2"}
     assert "20–300" in panel.vitals["hr"].error.text()
+    assert "Heart rate 400" in panel.vitals["hr"].error.toolTip()
     assert not panel.vitals["hr"].error.isHidden()
     assert panel.vitals["rr"].error.isHidden()
     panel.complaint.setPlainText("x")

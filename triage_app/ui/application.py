@@ -151,6 +151,8 @@ def run(argv: list[str]) -> int:
     def after_show() -> None:
         if not window.settings.first_run_done and not trace.enabled:
             run_first_run(window, paths, window.settings)
+        window.activateWindow()
+        window.intake_panel.first_field.setFocus()
         window.start_loading()
 
     QTimer.singleShot(0, after_show)

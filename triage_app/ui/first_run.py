@@ -53,6 +53,7 @@ class PassphraseDialog(QDialog):
         super().__init__(parent)
         self.first_time = first_time
         self.setWindowTitle("Choose a passphrase" if first_time else "Unlock saved cases")
+        self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         intro = QLabel(
             "No OS keyring is available on this computer, so saved cases are encrypted with a key "

@@ -213,9 +213,11 @@ class VitalField(QWidget):
     def text(self) -> str:
         return self.edit.text().strip()
 
-    def set_error(self, message: str) -> None:
+    def set_error(self, message: str, detail: str = "") -> None:
         self.error.setText(message)
+        self.error.setToolTip(detail or message)
         self.error.setVisible(bool(message))
+        self.edit.setAccessibleDescription(detail or message)
         self.edit.setProperty("invalid", bool(message))
         self._restyle()
 
@@ -320,7 +322,7 @@ class IntakePanel(QFrame):
             lab.setBuddy(vf.edit)
             r, c = divmod(i, 2)
             grid.addWidget(lab, r, c * 2, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(vf, r, c * 2 + 1)
+            grid.addWidget(vf, r, c * 2 + 1, Qt.AlignmentFlag.AlignTop)
         self.temp_toggle = QPushButton("°C", self)
         self.temp_toggle.setAccessibleName("Temperature unit: Celsius (press to switch to Fahrenheit)")
         self.temp_toggle.setToolTip("Switch between °C and °F")
@@ -533,7 +535,7 @@ class IntakePanel(QFrame):
         for exc in errors:
             widget = self._field_widget_for(exc.field)
             if widget is not None:
-                widget.set_error(exc.message)
+                widget.set_error(self._short_message(exc), exc.message)
             elif exc.field == "avpu":
                 self.avpu_error.setText(exc.message)
                 self.avpu_error.show()
@@ -545,6 +547,16 @@ class IntakePanel(QFrame):
             self.age_error.show()
         self.update_danger_zones()
         return errors
+
+    def _short_message(self, exc: InputError) -> str:
+        """Inline text beside a field: the allowed range when that is the problem."""
+        key = "temp_c" if exc.field in ("temp_c", "temp_f") else exc.field
+        if key in VITAL_RANGES and "possible range" in exc.message:
+            lo, hi, unit, _label = VITAL_RANGES[key]
+            if exc.field == "temp_f":
+                lo, hi, unit = 77, 113, "°F"
+            return f"Out of range: {lo:g}–{hi:g} {unit}".rstrip()
+        return exc.message
 
     def _demographics(self) -> tuple[float | None, str | None, bool | None]:
         raw = self.age_edit.text().strip().replace(",", ".")
@@ -577,7 +589,7 @@ class IntakePanel(QFrame):
         """Show an error from anywhere (e.g. the service) beside its field."""
         widget = self._field_widget_for(exc.field)
         if widget is not None:
-            widget.set_error(exc.message)
+            widget.set_error(self._short_message(exc), exc.message)
             widget.edit.setFocus()
         elif exc.field in ("age", "age_months"):
             self.age_error.setText(exc.message)

@@ -321,6 +321,7 @@ class MainWindow(QMainWindow):
         self.act_copy = self._action("Copy summary", ["Ctrl+Shift+C"], self.copy_summary)
         self.act_accept = self._action("Accept suggestion", ["Ctrl+Shift+A"], self.decision_panel.accept_suggestion)
         self.act_focus_intake = self._action("Go to intake", ["Ctrl+I"], self._focus_intake)
+        self.act_quit = self._action("Quit", ["Ctrl+Q"], self.close)
         for i, name in enumerate(("Triage", "History", "Model", "Settings")):
             self._action(f"Show {name}", [f"Ctrl+{i + 1}"], lambda i=i: self.tabs.setCurrentIndex(i))
         bar = self.addToolBar("Actions")
@@ -350,6 +351,8 @@ class MainWindow(QMainWindow):
             self.act_copy,
         ):
             menu.addAction(act)
+        menu.addSeparator()
+        menu.addAction(self.act_quit)
 
     # ------------------------------------------------------------------ geometry (QSettings: no PHI)
     def _qsettings(self) -> QSettings:
@@ -505,7 +508,9 @@ class MainWindow(QMainWindow):
 
     def _ask_passphrase_dialog(self, first_time: bool) -> str | None:
         dialog = PassphraseDialog(first_time, self)
-        return dialog.value() if self._exec_dialog(dialog) else None
+        accepted = self._exec_dialog(dialog)
+        self.activateWindow()
+        return dialog.value() if accepted else None
 
     # ------------------------------------------------------------------ rules for danger zones
     def _danger_check(self, intake: Intake) -> list[Escalation]:
