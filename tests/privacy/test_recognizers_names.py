@@ -29,7 +29,7 @@ NAME_TABLE: list[tuple[str, list[tuple[str, str]]]] = [
     ("spoke with Margaret about the plan", [("Margaret", N)]),
     ("Pt's name is Eleanor Whitcombe.", [("Eleanor Whitcombe", N)]),
     ("Dr Foley inserted a Foley catheter", [("Foley", N)]),
-    ("Radu Crosson was contacted by the team", [("Crosson", N)]),
+    ("Radu Crosson was contacted by the team", [("Radu Crosson", N)]),
 ]
 
 NOT_NAMES: list[str] = [

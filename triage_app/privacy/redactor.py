@@ -235,6 +235,8 @@ class RuleRedactor:
         spans = self.analyze(text)
         result = apply_spans(text, spans)
         for _ in range(_MAX_PASSES - 1):
+            if not result.spans:
+                break  # nothing replaced: a second look would see the same text
             extra = self.analyze(result.text)
             if not extra:
                 break

@@ -42,6 +42,7 @@ class Lexicon:
     Attributes:
         first_names: Given names.
         last_names: Family names.
+        frequent_names: The most frequent first and last names (never read as an inflected word).
         english: Common English words (lower-case dictionary entries).
         clinical: Clinical words that must never be taken for a name or place.
         function_words: Articles, prepositions, pronouns and the like.
@@ -52,6 +53,7 @@ class Lexicon:
 
     first_names: frozenset[str]
     last_names: frozenset[str]
+    frequent_names: frozenset[str]
     english: frozenset[str]
     clinical: frozenset[str]
     function_words: frozenset[str]
@@ -68,6 +70,8 @@ class Lexicon:
         w = word.lower()
         if w in self.english:
             return True
+        if w in self.frequent_names:
+            return False  # "Morales", "Rogers": a frequent name is not a plural of a word
         for suffix, replacements in _INFLECTIONS:
             if w.endswith(suffix) and len(w) - len(suffix) >= 3:
                 stem = w[: -len(suffix)]
@@ -107,14 +111,19 @@ _INFLECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _census_names(filename: str) -> frozenset[str]:
+#: How many of the most frequent census surnames are never read as inflected words.
+FREQUENT_SURNAMES = 3000
+
+
+def _census_names(filename: str, limit: int | None = None) -> frozenset[str]:
     try:
         data = importlib_resources.files("names").joinpath(filename).read_text(encoding="utf-8")
     except ModuleNotFoundError as exc:  # pragma: no cover - install problem
         raise DependencyError(
             "The name lexicon (package 'names') is not installed.", "pip install names"
         ) from exc
-    return frozenset(line.split()[0].lower() for line in data.splitlines() if line.strip())
+    lines = [line for line in data.splitlines() if line.strip()]
+    return frozenset(line.split()[0].lower() for line in lines[:limit])
 
 
 def _english_words() -> frozenset[str]:
@@ -145,6 +154,7 @@ def default_lexicon() -> Lexicon:
     return Lexicon(
         first_names=frozenset(first - names_allowed),
         last_names=frozenset(last - names_allowed),
+        frequent_names=frozenset((_census_names("dist.all.last", FREQUENT_SURNAMES) | first) - names_allowed),
         english=frozenset(english),
         clinical=clinical,
         function_words=function_words,

@@ -54,6 +54,10 @@ class NameRecognizer(Recognizer):
         "rt", "msw", "licsw", "lcsw", "sw", "pharmd", "rph", "dpt", "otr", "ccrn", "phd", "mbbs", "frcp", "mrcp",
         "dds", "dmd", "cnm", "crna", "aprn", "emt", "paramedic", "rd", "slp", "ccc",
     )
+    #: Roles written before a name like a title.
+    ROLE_TITLES: ClassVar[frozenset[str]] = frozenset(
+        {"ho", "np", "rn", "pa", "md", "resident", "intern", "fellow", "attending", "sw", "chaplain", "pastor", "rabbi", "lawyer", "attorney", "pcp"}
+    )
     #: Credentials that are also clinical shorthand (NP = nasal prong, PA = pulmonary artery).
     WEAK_CREDENTIALS: ClassVar[frozenset[str]] = frozenset(
         {"np", "pa", "do", "rt", "sw", "rd", "md", "emt", "crt", "ccc", "slp", "phd", "cnm", "dds"}
@@ -128,9 +132,28 @@ class NameRecognizer(Recognizer):
     def _drug_like(self, word: str) -> bool:
         return bool(_DRUG_SUFFIX.search(word.lower()))
 
+    def _tokens(self, text: str) -> list[tuple[int, int, str]]:
+        """Word tokens. A hyphenated token stays whole only when every part could be a name
+        ("Williams-Nuzzo"); "DAUGHTER-KRISSY", "CARAFATE-W", "dtr-in-law" are split."""
+        tokens: list[tuple[int, int, str]] = []
+        for m in _TOKEN_RE.finditer(text):
+            word = m.group()
+            if "-" not in word:
+                tokens.append((m.start(), m.end(), word))
+                continue
+            parts = [(p.start() + m.start(), p.end() + m.start(), p.group()) for p in re.finditer(r"[A-Za-z][A-Za-z'’]*", word)]
+            whole_ok = self._base(word) not in self.lexicon.clinical and all(
+                len(p) > 1 and not self._is_stop(p) and not self.lexicon.is_common(self._base(p)) for _, _, p in parts
+            )
+            if whole_ok or self._base(word) in self.lexicon.clinical:
+                tokens.append((m.start(), m.end(), word))
+            else:
+                tokens.extend(parts)
+        return tokens
+
     # -- analysis ----------------------------------------------------------------------
     def analyze(self, text: str) -> list[Candidate]:
-        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
+        tokens = self._tokens(text)
         if not tokens:
             return []
         letters = [c for c in text if c.isalpha()]
@@ -160,6 +183,7 @@ class NameRecognizer(Recognizer):
                 elif n > 0 and not self._is_stop(word) and (
                     self._lexicon_name(word) and not self.lexicon.is_common(self._base(word))
                     or self._unknown(word)
+                    or (first_cued and self.lexicon.is_name(self._base(word)) and not _AFTER_NAME.match(word) and len(word) > 2)
                     or (not upper_text and word[:1].isupper() and not word.isupper() and not self.lexicon.is_common(self._base(word)))
                 ):
                     marks[i] = max(marks.get(i, 0.0), score)
@@ -180,6 +204,14 @@ class NameRecognizer(Recognizer):
                     weak_title = low in ("ms", "father", "nurse", "lady", "judge", "fr") and not (g.startswith(".") or word[:1].isupper() and not upper_text)
                     if not weak_title or self._lexicon_name(cand) or self._unknown(cand) or len(cand) == 1:
                         take_run(nxt, 0.9, first_cued=True)
+            # 1b. Roles used as titles: "HO SCHWARZ", "NP grace made aware", "resident Dr Lee"
+            if low in self.ROLE_TITLES and nxt < len(tokens) and re.fullmatch(r"\.?\s{1,2}", gap(i)):
+                cand = tokens[nxt][2]
+                cbase = self._base(cand)
+                if not self._is_stop(cand) and (
+                    self._unknown(cand) or cbase in self.lexicon.first_names or self._lexicon_name(cand) and not self.lexicon.is_common(cbase)
+                ):
+                    take_run(nxt, 0.8, first_cued=True)
             # 2. Credentials after: "Jean Hudson, RN", "HERMAN W. EMPERATRICE, RRT"
             if low in self._credentials and i > 0:
                 g = text[tokens[i - 1][1] : start]
@@ -210,7 +242,7 @@ class NameRecognizer(Recognizer):
             if low in self._relations and nxt < len(tokens):
                 k = nxt
                 # skip connecting words: "is", "named", ",", "(", "mrs."
-                while k < len(tokens) and self._base(tokens[k][2]) in ("is", "named", "name", "called", "mrs", "mr", "ms", "miss", "was", "the", "his", "her", "their", "pt's"):
+                while k < len(tokens) and self._base(tokens[k][2]) in ("is", "named", "name", "called", "mrs", "mr", "ms", "miss", "was", "the", "his", "her", "their", "pt's", "in", "law", "laws"):
                     k += 1
                 if k < len(tokens) and k - nxt <= 3 and "\n" not in text[end : tokens[k][0]]:
                     cand = tokens[k][2]
@@ -218,6 +250,7 @@ class NameRecognizer(Recognizer):
                     # "wife Carol", "SON ROB": a first name even if also a word; "daughter states": no
                     if (
                         (base in self.lexicon.first_names and not self._is_stop(cand))
+                        or (base in self.lexicon.first_names and base not in self.lexicon.function_words and re.match(r"\s*[,)]", text[tokens[k][1] :]))
                         or (self._lexicon_name(cand) and not self.lexicon.is_common(base))
                         or self._unknown(cand)
                         or (not upper_text and cand[:1].isupper() and not cand.isupper() and not self._is_stop(cand) and not self.lexicon.is_common(base))
@@ -269,6 +302,17 @@ class NameRecognizer(Recognizer):
             idx = next((k for k, t in enumerate(tokens) if t[0] == m.start("phi")), None)
             if idx is not None:
                 take_run(idx, 0.9, first_cued=True)
+
+        # "Radu Crosson", "Lopie Certusi": an unknown or first-name word right before a name joins it
+        for i in sorted(marks, reverse=True):
+            j = i - 1
+            if j >= 0 and j not in marks and re.fullmatch(r" {1,2}", text[tokens[j][1] : tokens[i][0]]):
+                w = tokens[j][2]
+                b = self._base(w)
+                if not self._is_stop(w) and len(b) > 1 and (
+                    (self._unknown(w) and (upper_text or w[:1].isupper())) or (b in self.lexicon.first_names and not self.lexicon.is_common(b))
+                ):
+                    marks[j] = marks[i]
 
         # "sarah and margie", "David and Theodore": a name-list continues after "and" / ","
         changed = True
