@@ -398,3 +398,18 @@ def test_close_waits_for_a_save_in_flight(qtbot: Any, make_window: Any) -> None:
     threading.Timer(0.3, gate.set).start()
     window.close()  # unsaved-case confirm is auto-yes in tests; close must wait for the save
     assert len(stored) == 1 and window.store is None  # saved, then the store was closed
+
+
+def test_retention_purges_old_cases_when_the_store_opens(qtbot: Any, make_window: Any, audit: MemoryAudit) -> None:
+    from tests.fakes import InMemoryCaseRepository
+
+    class OldCases(InMemoryCaseRepository):
+        def purge(self, older_than_days: int) -> int:
+            self.asked = older_than_days
+            return 3
+
+    repo = OldCases()
+    window = make_window(settings=Settings(first_run_done=True, retention_days=30), opener=lambda p, prov: (repo, audit))
+    assert repo.asked == 30
+    assert window.store.purged == 3
+    assert ("purged", None, "", "older_than_days=30 count=3") in audit.entries

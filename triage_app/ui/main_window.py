@@ -421,13 +421,21 @@ class MainWindow(QMainWindow):
 
     def unlock_store(self) -> None:
         """Open the encrypted store (asks for the passphrase where there is no keyring)."""
-        ops.open_store(self.paths, self.passphrase_provider, self.store_opener).success(self._store_opened).failure(
-            self._store_failed
-        ).run(self.tasks)
+        ops.open_store(
+            self.paths,
+            self.passphrase_provider,
+            self.store_opener,
+            retention_days=self.settings.retention_days,
+            clinician=self.settings.clinician_name,
+        ).success(self._store_opened).failure(self._store_failed).run(self.tasks)
 
     def _store_opened(self, store: ops.OpenedStore) -> None:
         self.store = store
         self.store_error = None
+        if store.purged:
+            self.status_label.setText(
+                f"Removed {store.purged} saved case(s) older than {self.settings.retention_days} days (retention setting)."
+            )
         self._attach_store()
         self._update_banner()
         self._update_actions()

@@ -93,6 +93,7 @@ class OpenedStore:
 
     repository: Any
     audit: Any
+    purged: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,16 +143,25 @@ def open_store(
     paths: AppPaths,
     passphrase_provider: PassphraseProvider | None,
     opener: StoreOpener = default_store_opener,
+    *,
+    retention_days: int = 0,
+    clinician: str = "",
 ) -> Operation:
     """Unlock the encrypted case store (runs beside the model load; may ask for the passphrase).
 
     Runs separately from :func:`load_service` so that key setup never delays the first
     suggestion, and a wrong passphrase leaves the app classifying with saving turned off.
+    Cases older than ``retention_days`` are purged once the store is open (audited).
     """
 
     def work(progress: ProgressFn) -> OpenedStore:
         repository, audit = opener(paths, passphrase_provider)
-        return OpenedStore(repository, audit)
+        purged = 0
+        if retention_days > 0:
+            purged = repository.purge(int(retention_days))
+            if purged and audit is not None:
+                audit.append("purged", clinician=clinician, detail=f"older_than_days={int(retention_days)} count={purged}")
+        return OpenedStore(repository, audit, purged)
 
     return Operation("open_store", work, "Unlocking saved cases…")
 

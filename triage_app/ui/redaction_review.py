@@ -6,8 +6,6 @@ saved. The original text lives only in this dialog's memory.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
@@ -27,45 +25,18 @@ from PySide6.QtWidgets import (
 from triage_app.core.protocols import RedactedText
 from triage_app.core.results import RedactionSpan
 
-LABELS: tuple[str, ...] = ("NAME", "DATE", "PHONE", "EMAIL", "ADDRESS", "ID", "AGE", "LOCATION", "OTHER")
+
+def _redaction_api() -> object:
+    """The privacy layer's span editing (one implementation for GUI, CLI and store)."""
+    from triage_app.privacy import redactor
+
+    return redactor
 
 
-def apply_spans(original: str, spans: Sequence[RedactionSpan]) -> RedactedText:
-    """Rebuild the redacted text from approved spans (offsets into ``original``).
+def redaction_labels() -> tuple[str, ...]:
+    from triage_app.privacy.recognizers.base import LABELS
 
-    Overlapping spans are merged into the first; placeholders are kept when present and
-    numbered per label otherwise (``[NAME_1]``, ``[NAME_2]``...).
-    """
-    ordered = sorted((s for s in spans if 0 <= s.start < s.end <= len(original)), key=lambda s: (s.start, -s.end))
-    merged: list[RedactionSpan] = []
-    for span in ordered:
-        if merged and span.start < merged[-1].end:
-            last = merged[-1]
-            merged[-1] = RedactionSpan(last.start, max(last.end, span.end), last.label, last.placeholder)
-        else:
-            merged.append(span)
-    counters: dict[str, int] = {}
-    used = {s.placeholder for s in merged if s.placeholder}
-    out: list[str] = []
-    final: list[RedactionSpan] = []
-    pos = 0
-    for span in merged:
-        placeholder = span.placeholder
-        if not placeholder:
-            n = counters.get(span.label, 0)
-            while True:
-                n += 1
-                placeholder = f"[{span.label}_{n}]"
-                if placeholder not in used:
-                    break
-            counters[span.label] = n
-            used.add(placeholder)
-        out.append(original[pos : span.start])
-        out.append(placeholder)
-        pos = span.end
-        final.append(RedactionSpan(span.start, span.end, span.label, placeholder))
-    out.append(original[pos:])
-    return RedactedText("".join(out), tuple(final))
+    return tuple(LABELS)
 
 
 class RedactionReviewDialog(QDialog):
@@ -100,7 +71,7 @@ class RedactionReviewDialog(QDialog):
         layout.addWidget(self.text, 2)
         add_row = QHBoxLayout()
         self.label_combo = QComboBox(self)
-        self.label_combo.addItems(LABELS)
+        self.label_combo.addItems(list(redaction_labels()))
         self.label_combo.setAccessibleName("Type of identifier to add")
         self.add_button = QPushButton("&Add redaction for selection", self)
         self.add_button.clicked.connect(self.add_selection)
@@ -134,11 +105,11 @@ class RedactionReviewDialog(QDialog):
         return list(self._spans)
 
     def add_span(self, start: int, end: int, label: str) -> None:
+        """Redact ``original[start:end]`` (widened to whole words, merged with touching spans)."""
         start, end = max(0, min(start, end)), min(len(self.original), max(start, end))
         if end <= start:
             return
-        self._spans.append(RedactionSpan(start, end, label, ""))
-        self._spans = list(apply_spans(self.original, self._spans).spans)
+        self._spans = list(_redaction_api().add_span(self.original, self._spans, start, end, label).spans)  # type: ignore[attr-defined]
         self._refresh()
 
     def add_selection(self) -> None:
@@ -147,15 +118,17 @@ class RedactionReviewDialog(QDialog):
             self.add_span(cursor.selectionStart(), cursor.selectionEnd(), self.label_combo.currentText())
 
     def remove_span(self, index: int) -> None:
+        """Keep the text of span ``index`` (in display order) unredacted."""
         if 0 <= index < len(self._spans):
-            del self._spans[index]
+            self._spans = list(_redaction_api().remove_span(self.original, self._spans, index).spans)  # type: ignore[attr-defined]
             self._refresh()
 
     def remove_selected(self) -> None:
         self.remove_span(self.list.currentRow())
 
     def approved(self) -> RedactedText:
-        return apply_spans(self.original, self._spans)
+        """The approved redaction: exactly these spans, placeholders renumbered."""
+        return _redaction_api().apply_spans(self.original, self._spans)  # type: ignore[attr-defined, no-any-return]
 
     def _refresh(self) -> None:
         approved = self.approved()
@@ -180,4 +153,4 @@ class RedactionReviewDialog(QDialog):
         self.preview.setText(f"The model will read: {approved.text}")
 
 
-__all__ = ["LABELS", "RedactionReviewDialog", "apply_spans"]
+__all__ = ["RedactionReviewDialog", "redaction_labels"]
