@@ -154,8 +154,19 @@ def app_env(tmp_path: Path, isolated_data_dir: Path, monkeypatch: pytest.MonkeyP
         keyring.set_keyring(previous)
 
 
-def cli(args: list[str], *, tmp_path: Path, bundle: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``python main.py --cli --model BUNDLE ARGS`` with the test's data dir and a private HOME."""
+def cli(
+    args: list[str],
+    *,
+    tmp_path: Path,
+    bundle: Path,
+    check: bool = True,
+    extra_env: dict[str, str] | None = None,
+    stdin: bytes | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python main.py --cli --model BUNDLE ARGS`` with the test's data dir and a private HOME.
+
+    Always asserts that stderr holds no traceback; with ``check`` also that the exit code is 0.
+    """
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env = {
@@ -175,13 +186,17 @@ def cli(args: list[str], *, tmp_path: Path, bundle: Path, check: bool = True) ->
         OMP_NUM_THREADS="1",
         PYTHONDONTWRITEBYTECODE="1",
     )
+    env.update(extra_env or {})
     proc = subprocess.run(
         [sys.executable, str(REPO_ROOT / "main.py"), "--cli", "--model", str(bundle), *args],
         cwd=tmp_path,
         env=env,
+        input=stdin,
         capture_output=True,
-        text=True,
         timeout=CLI_TIMEOUT_S,
+    )
+    proc = subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     if check:
@@ -296,3 +311,40 @@ def test_whole_workflow_leaves_no_canary_on_disk(
     assert not any(with_ids.resolve().is_relative_to(r.resolve()) for r in roots)
     hits = scan(files)
     assert hits == [], "\n".join(hits)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="QA-1: the override reason is saved and printed in the default PDF unredacted (services.save_case / reporting.pdf)",
+)
+def test_override_reason_identifiers_stay_out_of_the_default_pdf(
+    app_env: AppPaths, tiny_bundle: Path, tmp_path: Path, no_network: None
+) -> None:
+    """An override reason is free text typed by the clinician, so it can carry PHI too."""
+    service = TriageService.from_settings(Settings(model_dir=str(tiny_bundle), device="cpu"), app_env, open_store=True)
+    try:
+        result = service.triage(Intake("twisted ankle stepping off a kerb, able to bear weight"), explain=False)
+        final = 5 if result.final_level != 5 else 4
+        record = service.save_case(
+            result, final_level=final, override_reason="Wife Philippa Zabriskie-Holloway reports he collapsed; MRN 40417731"
+        )
+        pdf = service.export_pdf(service.get_case(record.case_id), tmp_path / "override.pdf")
+    finally:
+        service.close()
+    text = pdf_text(pdf).lower()
+    assert "collapsed" in text  # the reason itself is printed
+    leaked = [c for c in CANARIES if c.lower() in text]
+    assert leaked == [], leaked
+
+
+@pytest.mark.xfail(strict=True, reason="QA-2: a surname that is also an English word (smith, brown) is left in clear after a first name (privacy/recognizers)")
+def test_surname_that_is_a_word_is_redacted(app_env: AppPaths) -> None:
+    """Clinicians type fast: 'pt john smith' must not keep 'smith' (as 'pt quentin zabriskie' keeps nothing)."""
+    from triage_app.privacy.redactor import default_redactor
+
+    redactor = default_redactor()
+    for note, parts in [("pt john smith c/o sob since this morning", ("john", "smith")),
+                        ("pt John Brown c/o sob since this morning", ("john", "brown"))]:
+        redacted = redactor.redact(note).text
+        assert "sob since this morning" in redacted
+        assert not any(p in redacted.lower() for p in parts), redacted
