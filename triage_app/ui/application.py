@@ -157,7 +157,9 @@ def run(argv: list[str]) -> int:
 
     QTimer.singleShot(0, after_show)
     code = app.exec()
+    trace.mark("event_loop_done")
     window.tasks.wait(30_000)
+    trace.mark("workers_done")
     return int(code)
 
 
