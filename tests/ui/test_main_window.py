@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.conftest import DEFAULT_MODEL_DIR, requires_default_model
 from tests.fakes import MemoryAudit
 from triage_app.core.errors import KeyError_, ModelError
 from triage_app.core.settings import Settings
@@ -413,3 +414,41 @@ def test_retention_purges_old_cases_when_the_store_opens(qtbot: Any, make_window
     assert repo.asked == 30
     assert window.store.purged == 3
     assert ("purged", None, "", "older_than_days=30 count=3") in audit.entries
+
+
+def test_live_classify_is_debounced(qtbot: Any, make_window: Any, service_factory: Any) -> None:
+    window = make_window(settings=Settings(first_run_done=True, live_classify=True))
+    window._live_timer.setInterval(50)
+    calls_before = len(service_factory.classifier.calls)
+    qtbot.keyClicks(window.intake_panel.complaint, "chest pain")
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        pass
+    assert window.result is not None and window.result.final_level == 2
+    # One classification for the whole burst of typing, not one per key.
+    assert len(service_factory.classifier.calls) - calls_before == 1
+
+
+def test_switching_to_an_invalid_bundle_is_refused(qtbot: Any, make_window: Any, tmp_path: Path, app_paths: Any) -> None:
+    pytest.importorskip("triage_app.ml.bundle")
+    window = make_window()
+    before = window.settings.model_dir
+    empty = tmp_path / "not-a-bundle"
+    empty.mkdir()
+    with qtbot.waitSignal(window.error_shown, timeout=10_000) as blocker:
+        window.switch_model(empty)
+    assert "not-a-bundle" in blocker.args[0] or "manifest" in blocker.args[0].lower()
+    assert window.settings.model_dir == before
+    assert not app_paths.settings_path.exists() or "not-a-bundle" not in app_paths.settings_path.read_text()
+
+
+@pytest.mark.model
+@requires_default_model
+def test_switching_to_a_valid_bundle_is_saved_and_audited(
+    qtbot: Any, make_window: Any, app_paths: Any, audit: MemoryAudit
+) -> None:
+    window = make_window()
+    with qtbot.waitSignal(window.service_loaded, timeout=60_000):
+        window.switch_model(DEFAULT_MODEL_DIR)
+    assert window.settings.model_dir == str(DEFAULT_MODEL_DIR.resolve())
+    assert str(DEFAULT_MODEL_DIR.resolve()) in app_paths.settings_path.read_text()
+    assert "model_changed" in audit.actions
