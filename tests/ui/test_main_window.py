@@ -420,10 +420,13 @@ def test_live_classify_is_debounced(qtbot: Any, make_window: Any, service_factor
     window = make_window(settings=Settings(first_run_done=True, live_classify=True))
     window._live_timer.setInterval(50)
     calls_before = len(service_factory.classifier.calls)
+    window.intake_panel.complaint.setFocus()
+    qtbot.waitUntil(window.intake_panel.complaint.hasFocus, timeout=3_000)
     qtbot.keyClicks(window.intake_panel.complaint, "chest pain")
     with qtbot.waitSignal(window.result_shown, timeout=10_000):
         pass
     assert window.result is not None and window.result.final_level == 2
+    assert window.intake_panel.complaint.hasFocus()  # a live result never takes the focus
     # One classification for the whole burst of typing, not one per key.
     assert len(service_factory.classifier.calls) - calls_before == 1
 

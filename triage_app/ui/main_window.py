@@ -213,13 +213,13 @@ class MainWindow(QMainWindow):
         ll.setSpacing(6)
         self.intake_panel = IntakePanel(danger_check=self._danger_check, parent=left)
         self.intake_panel.changed.connect(self._intake_changed)
-        self.intake_panel.submit.connect(self.classify)
+        self.intake_panel.submit.connect(lambda: self.classify())
         ll.addWidget(self.intake_panel, 1)
         self.classify_button = QPushButton("Classify  (Ctrl+Enter)", left)
         self.classify_button.setObjectName("primary")
         self.classify_button.setAccessibleName("Classify the case")
         self.classify_button.setMinimumHeight(34)
-        self.classify_button.clicked.connect(self.classify)
+        self.classify_button.clicked.connect(lambda: self.classify())
         ll.addWidget(self.classify_button)
         right = QWidget(self.splitter)
         rl = QVBoxLayout(right)
@@ -560,9 +560,9 @@ class MainWindow(QMainWindow):
             self.intake_panel.intake()
         except InputError:
             return
-        self.classify()
+        self.classify(live=True)
 
-    def classify(self) -> None:
+    def classify(self, live: bool = False) -> None:
         """Ctrl+Enter: validate the intake and classify it on a worker."""
         self.tabs.setCurrentIndex(TAB_TRIAGE)
         if not self.model_ready:
@@ -582,6 +582,7 @@ class MainWindow(QMainWindow):
             return
         approved = self.approved if self._approved_for == intake.text else None
         self._original_text = intake.text
+        self._focus_decision = not live  # never pull focus away from someone typing
         self.clear_error()
         ops.classify_case(self.service, intake, approved).success(self._show_classification).finished(
             self._after_classify
@@ -602,7 +603,7 @@ class MainWindow(QMainWindow):
         self.status_label.setText(f"Suggested level {lvl.number} ({lvl.short_name}). Accept or override, then save.")
         self._update_actions()
         self.result_shown.emit()
-        if not self._live_timer.isActive():
+        if getattr(self, "_focus_decision", True):
             self.decision_panel.accept_button.setFocus()
         if self.settings.explanation_method == "ig" and self.settings.detailed_explanations:
             self.explain_detail()
