@@ -204,7 +204,9 @@ def test_real_cli_prompts_on_a_real_terminal(tmp_path: Path) -> None:
     import os
     import pty
     import select
+    import signal
     import sys
+    import time
 
     repo = Path(__file__).resolve().parents[2]
 
@@ -215,11 +217,12 @@ def test_real_cli_prompts_on_a_real_terminal(tmp_path: Path) -> None:
             env.update({"TRIAGE_APP_DATA_DIR": str(tmp_path / "tty"), "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1",
                         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
             os.execve(sys.executable, [sys.executable, "-m", "triage_app", *args], env)
-        out, pending = b"", list(answers)
-        while True:
-            ready, _, _ = select.select([fd], [], [], 60)
+        out, pending, answered_at = b"", list(answers), 0
+        deadline = time.monotonic() + 120  # a guard against a hung child, not a timing assertion
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 5)
             if not ready:
-                break
+                continue
             try:
                 chunk = os.read(fd, 4096)
             except OSError:
@@ -227,9 +230,19 @@ def test_real_cli_prompts_on_a_real_terminal(tmp_path: Path) -> None:
             if not chunk:
                 break
             out += chunk
-            if pending and out.rstrip().endswith(b":"):
+            # answer each prompt once: only text that arrived after the last answer counts
+            if pending and out[answered_at:].rstrip().endswith(b":"):
                 os.write(fd, (pending.pop(0) + "\n").encode())
-        _, status = os.waitpid(pid, 0)
+                answered_at = len(out)
+        finished, status = os.waitpid(pid, os.WNOHANG)
+        while not finished and time.monotonic() < deadline:  # EOF can come just before the exit
+            time.sleep(0.05)
+            finished, status = os.waitpid(pid, os.WNOHANG)
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(fd)
+            pytest.fail(f"the CLI did not finish; output so far: {out.decode(errors='replace')!r}")
         os.close(fd)
         return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
