@@ -139,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         window.save_case()
         wait(app, lambda: window.saved_record is not None, 60)
         settle(window, app)
+        pdf = out / "case_high_acuity.pdf"
+        window.ask_pdf_path = lambda suggested: pdf  # type: ignore[method-assign]
+        window.export_pdf()
+        wait(app, pdf.exists, 120)
+        settle(window, app)
+        print(f"saved {pdf}" if pdf.exists() else f"note: PDF export failed: {window.last_error}")
 
     # Redaction review dialog for a new case.
     window.new_case()
