@@ -197,7 +197,15 @@ def resolve_candidates(text: str, candidates: Iterable[Candidate]) -> list[Candi
     # "Jean" + "Hudson" -> one name span
     joined: list[Candidate] = []
     for c in chosen:
-        if joined and c.label == "NAME" and joined[-1].label == "NAME" and _NAME_GAP.fullmatch(text[joined[-1].end : c.start] or " "):
+        gap = text[joined[-1].end : c.start] if joined else ""
+        initial_before = bool(joined) and re.search(r"(?:^|[^A-Za-z])[A-Za-z]$", text[joined[-1].start : joined[-1].end]) is not None
+        if (
+            joined
+            and c.label == "NAME"
+            and joined[-1].label == "NAME"
+            and _NAME_GAP.fullmatch(gap or " ")
+            and (not gap.startswith(".") or initial_before)
+        ):
             last = joined[-1]
             joined[-1] = Candidate(last.start, c.end, "NAME", max(last.score, c.score), last.source)
         else:

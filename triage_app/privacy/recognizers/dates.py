@@ -28,7 +28,7 @@ _WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
 #: Words right after an m/d number that make it a clinical ratio, not a date.
 _NOT_DATE_AFTER = re.compile(
     r"\s*(?:mg|mcg|g|gm|ml|cc|l|units?|u|tabs?|tablets?|caps?|amps?|vials?|strength|ns|nss|"
-    r"inch(?:es)?|in|cups?|gallons?|bottles?|pints?|glass(?:es)?|cans?|pack|ppd|pain|of|"
+    r"inch(?:es)?|cups?|gallons?|bottles?|pints?|glass(?:es)?|cans?|pack|ppd|pain|of|"
     r"scale|score|power|murmur|systolic|diastolic|holosystolic|sem|sm|hsm|dm|reflexes|pulses?|lumen|mm|cm|%|x\b|times)\b",
     re.IGNORECASE,
 )
@@ -36,7 +36,7 @@ _NOT_DATE_AFTER = re.compile(
 _NOT_DATE_BEFORE = re.compile(
     r"\b(?:pain|score|scale|rated|rates|level|strength|grade|grip|power|motor|murmur|sem|reflex(?:es)?|"
     r"pupils?|perrl[a]?|bp|b/p|nbp|abp|nibp|cvp|pap|pa|map|i:e|ie|ratio|mae|moves|dose|doses|"
-    r"ventilator|vent|peep|ps|psv|cpap|bipap|simv|imv|ac|prvc|gtts?|drops?|fraction|qty|out of|lumen|settings?)\s*[:=]?\s*$",
+    r"ventilator|vent|peep|ps|psv|cpap|bipap|simv|imv|ac|prvc|drops?|fraction|qty|out of|settings?)\s*[:=]?\s*$",
     re.IGNORECASE,
 )
 
@@ -54,9 +54,9 @@ class DateRecognizer(Recognizer):
         ("md-range", r"(?<![\d/.:+-])" + _MON_NUM + r"/" + _DAY + r"-" + _MON_NUM + r"/" + _DAY + r"(?![\w/%]|\.\d|:\d)", 0.85),
         # 3/14 (day-month without year, slash only)
         # (a letter word may touch it: "fx4/97"; a single letter may not: "x2/3", "O2/")
-        ("md", r"(?<![\d/.:+-])(?<!\b[A-Za-z])" + _MON_NUM + r"/" + _DAY + r"(?![\w/%]|\.\d|:\d)", 0.8),
+        ("md", r"(?<![\d/+])(?<!\d[.:-])(?<!\b[A-Za-z])" + _MON_NUM + r"/" + _DAY + r"(?![\w/%]|\.\d|:\d)", 0.8),
         # 8/84, 11/2019 (month/year)
-        ("my", r"(?<![\d/.:+-])(?<!\b[A-Za-z])" + _MON_NUM + r"/(?:\d{4}|[4-9]\d|3[2-9])(?![\w/%]|\.\d)", 0.8),
+        ("my", r"(?<![\d/+])(?<!\d[.:-])(?<!\b[A-Za-z])" + _MON_NUM + r"/(?:\d{4}|[4-9]\d|3[2-9])(?![\w/%]|\.\d)", 0.8),
         # 7-8, 3-5 as dates only after a date cue ("on 7-8", "from 3-5"), never before units
         (
             "md-dash",
@@ -68,7 +68,7 @@ class DateRecognizer(Recognizer):
             0.75,
         ),
         # '79, '09: a two-digit year with an apostrophe (ambiguous in notes; redacted)
-        ("apostrophe-year", r"(?<![\w'])'\d{2}(?![\w'])", 0.6),
+        ("apostrophe-year", r"(?<![\w'])'\d{2}(?![\w'])|(?<![\w'.])\d{2}'(?![\w'])", 0.6),
         # March 14, Mar. 14th, March 14, 2024, Mar-14, 14 Mar 2024, 14th of March, the 3rd of May
         ("month-day", r"\b" + _MONTH + r"\.?[\s-]+" + _DAY_ANY + r"\b(?:,?\s*" + _YEAR + r"\b)?", 0.9),
         ("day-month", r"\b" + _DAY_ANY + r"(?:\s+of)?[\s-]+" + _MONTH + r"\b\.?(?:,?\s*" + _YEAR + r"\b)?", 0.9),
@@ -97,7 +97,7 @@ class DateRecognizer(Recognizer):
         if pattern in ("md", "my", "dmy-mdy"):
             start, end = match.span()
             after = text[end : end + 20]
-            before = text[max(0, start - 25) : start]
+            before = text[max(0, start - 25) : start].rsplit("\n", 1)[-1]
             if pattern == "dmy-mdy":
                 a, b = (int(x) for x in re.findall(r"\d+", match.group())[:2])
                 if not ((a <= 12 and b <= 31) or (b <= 12 and a <= 31)) or a == 0 or b == 0:

@@ -171,7 +171,9 @@ class NameRecognizer(Recognizer):
                 word = tokens[i][2]
                 if n > 0:
                     g = gap(i - 1)
-                    if not re.fullmatch(r"\.?\s{1,2}|\s?-\s?|\.", g) or "\n" in g:
+                    # a full stop continues a name only after an initial ("E. Welsh")
+                    dot_ok = len(tokens[i - 1][2]) == 1 or tokens[i - 1][2].lower() in self._titles
+                    if not re.fullmatch(r"\.?\s{1,2}|\s?-\s?|\.", g) or "\n" in g or (g.startswith(".") and not dot_ok):
                         break
                 cued = first_cued and n == 0
                 after = text[tokens[i][1] : tokens[i][1] + 2]
@@ -258,7 +260,7 @@ class NameRecognizer(Recognizer):
                         take_run(k, 0.85, first_cued=True)
             # 4. Verbs: "spoke with Carol", "per Jenks", "called by son Bill"
             if low not in self._titles and i > 0 and self._VERB_CUE.search(text, max(0, start - 30), start):
-                if (self._lexicon_name(word) and (not self.lexicon.is_common(low) or (not upper_text and word[:1].isupper()))) or (
+                if (self._lexicon_name(word) and (not self.lexicon.is_common(low) or (not upper_text and word[:1].isupper() and low in self.lexicon.first_names))) or (
                     self._unknown(word) and (not upper_text and word[:1].isupper() and not word.isupper())
                 ):
                     take_run(i, 0.75, first_cued=True)

@@ -102,9 +102,7 @@ class HospitalRecognizer(Recognizer):
 
     def _proper_words(self, text: str, start: int, end: int, *, allow_common: bool) -> list[tuple[int, int]]:
         """The trailing run of words in ``text[start:end]`` that can be a place name."""
-        words = [(m.start() + start, m.end() + start) for m in self._WORD_RE.finditer(text, start, end)]
-        words = [(s, e) for s, e in ((m.start(), m.end()) for m in self._WORD_RE.finditer(text[start:end]))]
-        words = [(s + start, e + start) for s, e in words]
+        words = [(m.start() + start, m.end() + start) for m in self._WORD_RE.finditer(text[start:end])]
         kept: list[tuple[int, int]] = []
         for s, e in reversed(words):
             w = text[s:e].lower()
@@ -122,7 +120,10 @@ class HospitalRecognizer(Recognizer):
         for m in self._SAINT.finditer(text):
             name = m.group("name")
             base = name.lower().removesuffix("'s")
-            if self.lexicon.is_stopword(base) or (self.lexicon.is_common(base) and base not in self.lexicon.first_names):
+            holy = m.group().lower().startswith("holy")
+            if self.lexicon.is_stopword(base) or (not holy and self.lexicon.is_common(base) and base not in self.lexicon.first_names):
+                continue
+            if holy and base not in ("cross", "name", "family", "spirit", "trinity", "redeemer", "angels", "ghost"):
                 continue
             if name.islower() and not text.islower():
                 continue
@@ -133,6 +134,15 @@ class HospitalRecognizer(Recognizer):
             words = self._proper_words(text, m.start("phi"), m.end("phi"), allow_common=not weak and not text.isupper())
             if weak:
                 words = [(s, e) for s, e in words if text[s:e][:1].isupper() and not text[s:e].isupper() or not self.lexicon.is_common(text[s:e])]
+            if facility.startswith("memorial"):
+                # "Harford Memorial", "Memorial Hospital": Memorial is part of the name
+                mem = m.end("phi") + len(text[m.end("phi") : m.end()]) - len(text[m.end("phi") : m.end()].lstrip())
+                words = [*words, (mem, mem + len("memorial"))]
+            elif not words and not weak:
+                # "MD Hospital": a state right before a hospital word names that hospital
+                last = list(self._WORD_RE.finditer(text[m.start("phi") : m.end("phi")]))
+                if last and last[-1].group().lower() in self.lexicon.states and len(last[-1].group()) > 1:
+                    words = [(m.start("phi") + last[-1].start(), m.start("phi") + last[-1].end())]
             if words:
                 out.append(Candidate(words[0][0], words[-1][1], self.LABEL, 0.8, self.name))
         for m in self._OF_FACILITY.finditer(text):
@@ -164,7 +174,7 @@ class PlaceRecognizer(Recognizer):
     LABEL = "LOCATION"
     CONTEXT: ClassVar[tuple[str, ...]] = ("lives in", "resides in", "resident of", "moved to", "native of", "born in", "transferred from")
     _STRONG = re.compile(
-        r"\b(?:(?:lives|living|resides|residing|moved|relocated|born|raised|home|house|vacation|vacationing|works|working)\s+(?:in|at|to|near|on)"
+        r"\b(?:(?:lives|living|resides|residing|moved|relocated|born|raised|home|house|vacation|vacationing|works|working)\s+(?:[a-z]+\s+)?(?:in|at|to|near|on)"
         r"|(?:resident|native|town|city|county|village)\s+of)\s+(?:the\s+)?$",
         re.IGNORECASE,
     )
@@ -174,7 +184,7 @@ class PlaceRecognizer(Recognizer):
         r"(?:back\s+)?(?:from|to|at|in|into)\s+(?:the\s+)?(?:an?\s+)?(?:outside\s+hospital\s+|osh\s+)?$",
         re.IGNORECASE,
     )
-    _PREP = re.compile(r"\b(?:from|to|at|in|on)\s+$", re.IGNORECASE)
+    _PREP = re.compile(r"(?:\b(?:from|to|at|in|on)\s+|\b(?:plan|dispo|disposition)\s*:\s*(?:to\s+)?)$", re.IGNORECASE)
     _FOLLOW = re.compile(
         r"\s*(?:\d|/\d|(?:hospital|hosp|er|ew|ed|icu|ccu|micu|unit|clinic|rehab|medical|med|general|memorial|campus|center|ctr)\b)",
         re.IGNORECASE,
@@ -207,6 +217,9 @@ class PlaceRecognizer(Recognizer):
             if lw in lex.places and not lex.is_common(lw) and lw not in lex.states and not EPONYM_AFTER.match(text, m.end()):
                 out.append(Candidate(m.start(), m.end(), self.LABEL, 0.65, self.name))
                 continue
+            if lw == "new" and re.match(r"\s+(?:haven|york|jersey|hampshire|orleans|london|bedford|britain|castle)\b", text[m.end() :], re.IGNORECASE):
+                out.append(Candidate(m.start(), m.end(), self.LABEL, 0.65, self.name))
+                continue
             before = text[max(0, m.start() - 60) : m.start()]
             if "\n" in before[-4:] or lex.is_stopword(lw) or lw in lex.states or lw in lex.hospitals:
                 continue
@@ -216,7 +229,7 @@ class PlaceRecognizer(Recognizer):
             elif self._TRANSFER.search(before):
                 if not self._plain(w) and len(w) >= 3:
                     out.append(Candidate(m.start(), m.end(), self.LABEL, 0.65, self.name))
-            elif self._PREP.search(before[-6:]):
+            elif self._PREP.search(before[-16:]):
                 if _DOSE_AFTER.match(text, m.end()) or EPONYM_AFTER.match(text, m.end()):
                     continue  # "on azathioprine 100 mg", "Ottawa ankle rules"
                 if not self._plain(w) and len(w) >= 4 and lw not in lex.first_names and (
@@ -225,12 +238,19 @@ class PlaceRecognizer(Recognizer):
                     out.append(Candidate(m.start(), m.end(), self.LABEL, 0.6, self.name))
         for m in self._PLACE_SUFFIX.finditer(text):
             first = m.group("phi").split()[0]
+            if first.lower() == "new":
+                out.append(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.6, self.name))
+                continue
             if lex.is_stopword(first) or first.lower() in lex.function_words or (first.islower() and not text.islower() and lex.is_common(first)):
                 continue
             if lex.is_common(first) and not (first[:1].isupper()):
                 continue
             out.append(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.6, self.name))
-        return out
+        # "QUARTERMAIN7": a unit number glued to the place name goes with it
+        return [
+            Candidate(c.start, c.end + len(re.match(r"\d*", text[c.end :]).group()), c.label, c.score, c.source)  # type: ignore[union-attr]
+            for c in out
+        ]
 
 
 __all__ = ["HospitalRecognizer", "PlaceRecognizer", "StreetAddressRecognizer", "ZipCodeRecognizer"]
