@@ -455,3 +455,29 @@ def test_switching_to_a_valid_bundle_is_saved_and_audited(
     assert window.settings.model_dir == str(DEFAULT_MODEL_DIR.resolve())
     assert str(DEFAULT_MODEL_DIR.resolve()) in app_paths.settings_path.read_text()
     assert "model_changed" in audit.actions
+
+
+def test_edit_while_classifying_marks_the_result_stale(qtbot: Any, make_window: Any, service_factory: Any) -> None:
+    import threading
+
+    gate = threading.Event()
+    inner = service_factory.classifier
+
+    class Slow:
+        info = inner.info
+        device_status = inner.device_status
+
+        def predict_proba(self, texts: Any) -> Any:
+            gate.wait(5)
+            return inner.predict_proba(texts)
+
+    service_factory.classifier = Slow()
+    window = make_window()
+    window.intake_panel.complaint.setPlainText("chest pain")
+    window.classify()
+    window.intake_panel.complaint.setPlainText("chest pain, now also vomiting blood")
+    gate.set()
+    qtbot.waitUntil(lambda: window.result is not None, timeout=10_000)
+    window.decision_panel.accept_suggestion()
+    assert not window.result_panel.stale_label.isHidden()
+    assert not window.act_save.isEnabled()

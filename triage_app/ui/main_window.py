@@ -136,6 +136,9 @@ class MainWindow(QMainWindow):
         self._original_text: str | None = None
         self._stale = False
         self._live_pending = False
+        self._edit_seq = 0
+        self._focus_decision = True
+        self._busy_status = ""
         self.case_dialog: CaseDialog | None = None
         self._ig_progress: QProgressDialog | None = None
         self.tasks = TaskRunner(self.show_error)
@@ -401,7 +404,7 @@ class MainWindow(QMainWindow):
         if busy and text:
             self._busy_status = text
             self.status_label.setText(text)
-        elif not busy and self.status_label.text() == getattr(self, "_busy_status", None):
+        elif not busy and self.status_label.text() == self._busy_status:
             self.status_label.setText("Ready.")
         self._update_actions()
 
@@ -543,6 +546,7 @@ class MainWindow(QMainWindow):
         self.intake_panel.first_field.setFocus()
 
     def _intake_changed(self) -> None:
+        self._edit_seq += 1
         if self.classification is not None and self.saved_record is None:
             self._stale = True
             self.result_panel.set_stale(True)
@@ -584,26 +588,29 @@ class MainWindow(QMainWindow):
         self._original_text = intake.text
         self._focus_decision = not live  # never pull focus away from someone typing
         self.clear_error()
-        ops.classify_case(self.service, intake, approved).success(self._show_classification).finished(
-            self._after_classify
-        ).run(self.tasks)
+        seq = self._edit_seq
+        ops.classify_case(self.service, intake, approved).success(
+            lambda classification: self._show_classification(classification, seq)
+        ).finished(self._after_classify).run(self.tasks)
 
     def _after_classify(self) -> None:
         if self._live_pending:
             self._live_pending = False
             self._live_timer.start()
 
-    def _show_classification(self, classification: ops.Classification) -> None:
+    def _show_classification(self, classification: ops.Classification, seq: int | None = None) -> None:
         self.classification = classification
         self.saved_record = None
-        self._stale = False
+        # Edited while the classification ran: the result is for the old intake.
+        self._stale = seq is not None and seq != self._edit_seq
         self.result_panel.set_result(classification.result)
+        self.result_panel.set_stale(self._stale)
         self.decision_panel.set_suggestion(classification.result.final_level)
         lvl = classification.result.level
         self.status_label.setText(f"Suggested level {lvl.number} ({lvl.short_name}). Accept or override, then save.")
         self._update_actions()
         self.result_shown.emit()
-        if getattr(self, "_focus_decision", True):
+        if self._focus_decision:
             self.decision_panel.accept_button.setFocus()
         if self.settings.explanation_method == "ig" and self.settings.detailed_explanations:
             self.explain_detail()
