@@ -3,7 +3,8 @@
 The workflow runs through the real composition (``TriageService.from_settings`` with the real
 redactor, encrypted store, audit log and PDF renderer; the tiny test bundle as the model),
 then through the CLI in subprocesses sharing the same data directory: ``classify``,
-``redact``, ``cases list/show/export`` and ``report --case``. Afterwards every file under the
+``redact``, ``cases list/show/export`` and ``report --case``; a second test drives the desktop
+window (real service, store and PDF) the same way. Afterwards every file under the
 app's data, log, config and temp folders, the test's own tmp folder, and the subprocesses'
 HOME is scanned for every canary in plain UTF-8 (case-insensitive), UTF-16-LE/BE, base64 (all
 three alignments) and hex (lower/upper); PDFs are also scanned through their extracted text,
@@ -348,3 +349,57 @@ def test_surname_that_is_a_word_is_redacted(app_env: AppPaths) -> None:
         redacted = redactor.redact(note).text
         assert "sob since this morning" in redacted
         assert not any(p in redacted.lower() for p in parts), redacted
+
+
+def test_gui_workflow_leaves_no_canary_on_disk(
+    app_env: AppPaths, tiny_bundle: Path, tmp_path: Path, qtbot: object, no_network: None
+) -> None:
+    """The desktop window with its real service and store: classify, override, save, PDF, close
+    (which writes the window's QSettings file into the config dir)."""
+    pytest.importorskip("PySide6")
+    from triage_app.ui.main_window import MainWindow
+
+    settings = Settings(model_dir=str(tiny_bundle), device="cpu", first_run_done=True, clinician_name="Dr On Call")
+    window = MainWindow(settings, app_env, ask_passphrase=lambda first_time: PASSPHRASE)
+    window.confirm = lambda title, text: True  # type: ignore[method-assign]
+    qtbot.addWidget(window)  # type: ignore[attr-defined]
+    window.show()
+    try:
+        with qtbot.waitSignal(window.service_loaded, timeout=60_000):  # type: ignore[attr-defined]
+            window.start_loading()
+        qtbot.waitUntil(lambda: not window.tasks.is_running("open_store"), timeout=60_000)  # type: ignore[attr-defined]
+        assert window.model_ready and window.store_ready, window.last_error
+
+        window.intake_panel.age_edit.setText("71")
+        window.intake_panel.complaint.setPlainText(NOTE_A)
+        with qtbot.waitSignal(window.result_shown, timeout=60_000):  # type: ignore[attr-defined]
+            window.classify()
+        result = window.result
+        assert result is not None
+        assert not any(c.lower() in result.redacted_text.lower() for c in CANARIES), result.redacted_text
+        target = 5 if result.final_level != 5 else 4
+        window.decision_panel.level_buttons[target - 1].click()
+        assert window.decision_panel.is_override
+        window.decision_panel.reason_edit.setText("Reviewed at the bedside, pain settled")
+        window.save_case()
+        qtbot.waitUntil(lambda: window.saved_record is not None, timeout=30_000)  # type: ignore[attr-defined]
+        assert window.saved_record.final_level == target
+
+        out = tmp_path / "gui-case.pdf"
+        window.ask_pdf_path = lambda suggested: out  # type: ignore[method-assign]
+        window.export_pdf()
+        qtbot.waitUntil(out.exists, timeout=30_000)  # type: ignore[attr-defined]
+        window.tasks.wait(30_000)
+        assert window.last_error == ""
+    finally:
+        window.close()
+        window.tasks.wait(30_000)
+        if window.store is not None:
+            window.store.repository.close()
+
+    files = all_files([*app_env.all_dirs(), tmp_path])
+    names = {p.name for p in files}
+    assert {"cases.sqlite3", "audit.jsonl", "triage_app.log", "gui-case.pdf", "window.ini"} <= names, names
+    assert app_env.log_file.stat().st_size > 0
+    hits = scan(files)
+    assert hits == [], "\n".join(hits)
