@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self._stale = False
         self._live_pending = False
         self._edit_seq = 0
+        self._case_seq = 0
         self._focus_decision = True
         self._busy_status = ""
         self.case_dialog: CaseDialog | None = None
@@ -588,9 +589,11 @@ class MainWindow(QMainWindow):
         self._original_text = intake.text
         self._focus_decision = not live  # never pull focus away from someone typing
         self.clear_error()
-        seq = self._edit_seq
+        seq, case = self._edit_seq, self._case_seq
         ops.classify_case(self.service, intake, approved).success(
             lambda classification: self._show_classification(classification, seq)
+            if case == self._case_seq
+            else None  # the clinician started a new case meanwhile
         ).finished(self._after_classify).run(self.tasks)
 
     def _after_classify(self) -> None:
@@ -687,9 +690,10 @@ class MainWindow(QMainWindow):
         if self._approved_for == text and self.approved is not None:
             self._open_redaction_review(text, self.approved)
             return
-        ops.redact_preview(self.service, text).success(lambda red: self._open_redaction_review(text, red)).run(
-            self.tasks
-        )
+        case = self._case_seq
+        ops.redact_preview(self.service, text).success(
+            lambda red: self._open_redaction_review(text, red) if case == self._case_seq else None
+        ).run(self.tasks)
 
     def _open_redaction_review(self, original: str, proposed: RedactedText) -> None:
         dialog = RedactionReviewDialog(original, proposed, self)
@@ -806,6 +810,7 @@ class MainWindow(QMainWindow):
             "Discard this case?", "The current case has not been saved. Discard it and start a new one?"
         ):
             return
+        self._case_seq += 1
         self.classification = None
         self.saved_record = None
         self.approved = None
