@@ -481,3 +481,31 @@ def test_edit_while_classifying_marks_the_result_stale(qtbot: Any, make_window: 
     window.decision_panel.accept_suggestion()
     assert not window.result_panel.stale_label.isHidden()
     assert not window.act_save.isEnabled()
+
+
+def test_tab_order_runs_intake_to_decision(qtbot: Any, make_window: Any) -> None:
+    window = make_window()
+    window.intake_panel.complaint.setPlainText("chest pain")
+    with qtbot.waitSignal(window.result_shown, timeout=10_000):
+        window.classify()
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=10_000)
+    panel, dp = window.intake_panel, window.decision_panel
+    expected = [
+        panel.age_edit,
+        panel.vitals["hr"].edit,
+        panel.vitals["spo2"].edit,
+        panel.avpu_combo,
+        panel.complaint,
+        window.classify_button,
+        dp.accept_button,
+        dp.reason_edit,
+    ]
+    chain = []
+    widget = panel.age_edit
+    for _ in range(2000):
+        chain.append(widget)
+        widget = widget.nextInFocusChain()
+        if widget is panel.age_edit:
+            break
+    positions = [chain.index(w) for w in expected]
+    assert positions == sorted(positions)
