@@ -315,3 +315,24 @@ def test_redaction_review_add_and_remove(qtbot: Any) -> None:
     dialog.remove_span(0)
     assert dialog.approved().text == "Mr Smith from [LOCATION_1] has chest pain"
     assert "[LOCATION_1]" in dialog.preview.text()
+
+
+def test_hovering_a_word_shows_its_score(qtbot: Any) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent, QTextCursor
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    from triage_app.ui.attribution_view import AttributionView
+
+    view = AttributionView(TEXT, (WordAttribution(0, 8, "crushing", 0.9),), target=2, method="fast")
+    qtbot.addWidget(view)
+    view.resize(500, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    cursor = QTextCursor(view.text_view.document())
+    cursor.setPosition(3)
+    pos = view.text_view.cursorRect(cursor).center()
+    viewport = view.text_view.viewport()
+    QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, pos, viewport.mapToGlobal(pos)))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=3_000)
+    assert "crushing" in QToolTip.text() and "+0.90" in QToolTip.text()
