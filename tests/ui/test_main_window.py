@@ -288,6 +288,7 @@ def test_settings_are_persisted_and_theme_applied(qtbot: Any, make_window: Any, 
     assert data["theme"] == "high-contrast" and data["clinician_name"] == "Dr Who"
     assert data["schema_version"] >= 1
     assert QApplication.instance().property("triage_theme") == "high-contrast"
+    assert window.service.settings.clinician_name == "Dr Who"  # the PDF uses it without a restart
     from triage_app.ui.theme import apply_theme
 
     apply_theme(QApplication.instance(), "light")

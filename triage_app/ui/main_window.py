@@ -866,6 +866,8 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self, old: Settings, new: Settings) -> None:
         self.settings = new
+        if self.service is not None and hasattr(self.service, "settings"):
+            self.service.settings = new  # paper size, clinic name and clinician reach the PDF at once
         self.settings_view.set_settings(new, self.locked)
         app = QApplication.instance()
         if isinstance(app, QApplication) and (old.theme != new.theme or old.font_scale != new.font_scale):
