@@ -346,3 +346,12 @@ def test_cli_file_errors_are_clear(
     proc = cli(argv, tmp_path=tmp_path, bundle=tiny_bundle, check=False)  # asserts: no traceback
     assert proc.returncode != 0
     assert words in proc.stderr.lower() or words in proc.stdout.lower(), (proc.stdout, proc.stderr)
+
+
+@pytest.mark.xfail(strict=True, reason="QA-7: --data-dir naming a file: FileExistsError traceback (cli.make_context / AppPaths.ensure)")
+def test_data_dir_that_is_a_file_is_a_clear_error(tiny_bundle: Path, tmp_path: Path) -> None:  # noqa: F811
+    not_a_dir = tmp_path / "data-is-a-file"
+    not_a_dir.write_text("x", encoding="utf-8")
+    proc = cli(["--data-dir", str(not_a_dir), "classify", "cough for two days"], tmp_path=tmp_path, bundle=tiny_bundle,
+               check=False)
+    assert proc.returncode != 0 and "error:" in proc.stderr and str(not_a_dir) in proc.stderr, proc.stderr
