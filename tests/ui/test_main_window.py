@@ -273,7 +273,9 @@ def test_close_warns_about_unsaved_case_and_keeps_no_phi_in_qsettings(
     assert b"Smith" not in content and b"chest" not in content
 
 
-def test_settings_are_persisted_and_theme_applied(qtbot: Any, make_window: Any, app_paths: Any) -> None:
+def test_settings_are_persisted_and_theme_applied(
+    qtbot: Any, make_window: Any, app_paths: Any, audit: MemoryAudit
+) -> None:
     import json
 
     from PySide6.QtWidgets import QApplication
@@ -289,6 +291,7 @@ def test_settings_are_persisted_and_theme_applied(qtbot: Any, make_window: Any, 
     assert data["schema_version"] >= 1
     assert QApplication.instance().property("triage_theme") == "high-contrast"
     assert window.service.settings.clinician_name == "Dr Who"  # the PDF uses it without a restart
+    assert ("settings_changed", None, "Dr Who", "clinician_name,theme") in audit.entries
     from triage_app.ui.theme import apply_theme
 
     apply_theme(QApplication.instance(), "light")

@@ -862,7 +862,10 @@ class MainWindow(QMainWindow):
 
     def save_settings(self, new: Settings) -> None:
         old = self.settings
-        ops.save_settings(self.paths, new).success(lambda s: self._settings_saved(old, s)).run(self.tasks)
+        audit = self.store.audit if self.store is not None else None
+        ops.save_settings(self.paths, new, previous=old, audit=audit).success(
+            lambda s: self._settings_saved(old, s)
+        ).run(self.tasks)
 
     def _settings_saved(self, old: Settings, new: Settings) -> None:
         self.settings = new

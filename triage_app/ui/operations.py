@@ -252,11 +252,16 @@ def open_case(service: TriageService, case_id: str) -> Operation:
     return Operation("open_case", lambda progress: service.get_case(case_id), "Opening the case…")
 
 
-def save_settings(paths: AppPaths, settings: Settings) -> Operation:
-    """Persist the user's settings (schema-versioned JSON, atomic write)."""
+def save_settings(paths: AppPaths, settings: Settings, *, previous: Settings | None = None, audit: Any = None) -> Operation:
+    """Persist the user's settings (schema-versioned JSON, atomic write); audit which keys changed."""
 
     def work(progress: ProgressFn) -> Settings:
         save_user_settings(paths.settings_path, settings)
+        if audit is not None and previous is not None:
+            old, new = previous.to_dict(), settings.to_dict()
+            changed = sorted(k for k in new if new[k] != old.get(k))
+            if changed:
+                audit.append("settings_changed", clinician=settings.clinician_name, detail=",".join(changed))
         return settings
 
     return Operation("save_settings", work, "Saving settings…")
