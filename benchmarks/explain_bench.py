@@ -137,6 +137,17 @@ def _timed(fn: Callable[[], object], repeats: int) -> list[float]:
     return out
 
 
+def evenly_spaced(n: int, k: int) -> list[int]:
+    """``k`` indices spread over ``range(n)``, ordered so that every prefix is spread too."""
+    chosen = sorted({int(i * n / k) for i in range(min(k, n))})
+    out: list[int] = []
+    step = len(chosen)
+    while step >= 1:  # coarse-to-fine (bit-reversal-like) ordering
+        out += [chosen[i] for i in range(0, len(chosen), step) if chosen[i] not in out]
+        step //= 2
+    return out
+
+
 def contention() -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     try:
@@ -151,8 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=str(ROOT / "models" / "default"))
     parser.add_argument("--data", default=str(DATA))
-    parser.add_argument("--limit", type=int, default=0, help="Cases for fast/random (0 = all).")
-    parser.add_argument("--ig-limit", type=int, default=60, help="Cases for ig and ti-default (they are slow).")
+    parser.add_argument("--limit", type=int, default=0, help="Cases for fast/random (0 = all), evenly spaced over the set.")
+    parser.add_argument(
+        "--ig-limit", type=int, default=60, help="Cases for ig and ti-default (they are slow): the first of the evenly spaced subset."
+    )
     parser.add_argument("--budget", type=int, default=24, help="max_evals of the fast-budget variant.")
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--seed", type=int, default=0)
@@ -165,8 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     redactor = default_redactor()
     cases = [json.loads(line) for line in Path(args.data).read_text(encoding="utf-8").splitlines() if line.strip()]
-    if args.limit:
-        cases = cases[: args.limit]
+    # The set is sorted by level: take evenly spaced cases so every subset spans all levels, and
+    # order them so that any prefix (the IG subset) is spread over the set too.
+    order = evenly_spaced(len(cases), args.limit or len(cases))
+    cases = [cases[i] for i in order]
     texts = [redactor.redact(c["text"]).text for c in cases]
 
     classifier = load_classifier(model_dir, device="cpu")
@@ -272,8 +287,9 @@ def render_markdown(r: dict[str, Any], budget: int) -> str:
         "## Explanations: faithfulness and speed",
         "",
         f"Model: `{r['model']['name']}` {r['model']['version']} (sha256 {r['model']['sha256'][:12]}), "
-        f"served by {r['model']['runtime']}. Data: {r['data']['path']} ({r['data']['cases']} cases), each text "
-        "redacted as in the app; every method explains the level the model suggests.",
+        f"served by {r['model']['runtime']}. Data: {r['data']['path']} ({r['data']['cases']} cases, evenly spaced "
+        "over the level-sorted set), each text redacted as in the app; every method explains the level the model "
+        "suggests. IG and ti-default run on the first cases of that subset (spread over all levels).",
         f"Machine: {r['machine']['cpu_count']}-core CPU, no GPU, shared with other jobs "
         f"({r['machine']['contention_before']} at start; {r['machine']['contention_after']} at end). "
         f"Run time {r['seconds']} s. Command: `.venv/bin/python -m benchmarks.explain_bench`.",
