@@ -27,7 +27,10 @@ def sample_result(**changes: Any) -> TriageResult:
         uncertain=False,
         model=ModelInfo("default", "1.0.0", "a" * 64),
         device="CPU (onnxruntime int8)",
-        attributions=(WordAttribution(0, 8, "crushing", 0.9), WordAttribution(39, 46, "denies", -0.4)),
+        attributions=(
+            WordAttribution(0, 8, "crushing", 0.9),
+            WordAttribution(TEXT.index("denies"), TEXT.index("denies") + 6, "denies", -0.4),
+        ),
         attribution_method="fast",
         attribution_target=2,
     )
@@ -48,7 +51,8 @@ def test_result_panel_shows_badge_bars_rules_and_highlights(qtbot: Any) -> None:
     assert panel.uncertain_frame.isHidden()
     assert panel.attribution.text_view.toPlainText() == TEXT
     assert panel.attribution.attribution_at(3).word == "crushing"
-    assert panel.attribution.attribution_at(41).score < 0
+    assert panel.attribution.attribution_at(TEXT.index("denies") + 2).word == "denies"
+    assert panel.attribution.attribution_at(TEXT.index("denies") + 2).score < 0
     assert panel.attribution.attribution_at(20) is None
 
 
@@ -60,6 +64,7 @@ def test_result_panel_uncertain_state_lists_reasons(qtbot: Any) -> None:
     qtbot.addWidget(panel)
     assert not panel.uncertain_frame.isHidden()
     assert "Uncertain: review" in panel.uncertain_label.text()
+    assert panel.badge.accessibleName().endswith("uncertain: review")
     assert "0.41" in panel.uncertain_label.text()
 
 

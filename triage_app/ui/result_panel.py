@@ -52,7 +52,7 @@ class LevelBadge(QFrame):
             layout.addWidget(lab)
         self.set_level(level)
 
-    def set_level(self, level: int | None) -> None:
+    def set_level(self, level: int | None, uncertain: bool = False) -> None:
         font = self.font()
         size = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
         if level is None:
@@ -70,8 +70,10 @@ class LevelBadge(QFrame):
         self.number.setText(f"<span style='font-size:{size * 3.2:.0f}pt; font-weight:700'>{lvl.number}</span>")
         self.name.setText(f"<span style='font-size:{size * 1.3:.0f}pt; font-weight:600'>{lvl.name}</span>")
         when = target_phrase(lvl.number)
-        self.target.setText(when)
-        self.setAccessibleName(f"Suggested level {lvl.number}, {lvl.name}, {when.lower()}")
+        self.target.setText(f"{when}<br><b>⚠ UNCERTAIN: review</b>" if uncertain else when)
+        self.setAccessibleName(
+            f"Suggested level {lvl.number}, {lvl.name}, {when.lower()}" + (", uncertain: review" if uncertain else "")
+        )
 
 
 class ProbabilityBars(QWidget):
@@ -243,7 +245,7 @@ class ResultPanel(QFrame):
         for warning in result.warnings:
             lines.append(f"<i>Note: {html.escape(warning)}</i>")
         self.summary.setText("<br>".join(lines))
-        self.badge.set_level(result.final_level)
+        self.badge.set_level(result.final_level, result.uncertain)
         self.bars.set_probabilities(result.probabilities)
         if result.uncertain:
             reasons = "".join(f"<li>{html.escape(r)}</li>" for r in result.uncertainty_reasons) or "<li>Low model confidence.</li>"
