@@ -371,3 +371,14 @@ def test_infant_fever_in_the_text_alone_escalates(service: TriageService, text: 
     result = service.triage(Intake(text), explain=False)
     assert any("fever" in e.rule for e in result.escalations), result.escalations
     assert result.final_level <= 2
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-9: common respiratory-distress phrasings raise no red flag (resources/safety_rules.json)")
+@pytest.mark.parametrize(
+    "text",
+    ["severe shortness of breath, cannot complete sentences", "in respiratory distress since this morning",
+     "very short of breath, unable to finish sentences"],
+)
+def test_respiratory_distress_phrasings_escalate(service: TriageService, text: str) -> None:
+    result = service.triage(Intake(text), explain=False)
+    assert result.escalations and result.final_level <= 2, result.escalations
