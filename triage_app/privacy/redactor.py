@@ -233,7 +233,35 @@ class RuleRedactor:
 
     def analyze(self, text: str) -> list[RedactionSpan]:
         """The spans to redact in ``text`` (no placeholders assigned yet)."""
-        return [RedactionSpan(c.start, c.end, c.label) for c in resolve_candidates(text, self.candidates(text))]
+        found = self.candidates(text)
+        chosen = resolve_candidates(text, found)
+        extra = self._repeat_mentions(text, chosen)
+        if extra:
+            chosen = resolve_candidates(text, [*found, *extra])
+        return [RedactionSpan(c.start, c.end, c.label) for c in chosen]
+
+    def _repeat_mentions(self, text: str, chosen: Sequence[Candidate]) -> list[Candidate]:
+        """Other mentions of a name or place already found in this text ("Quartermain 2 or
+        Quartermain 3"), for surfaces made only of words no dictionary lists."""
+        lexicon = self.recognizers[0].lexicon if self.recognizers else None
+        if lexicon is None:
+            return []
+        surfaces: dict[str, str] = {}
+        for c in chosen:
+            if c.label not in ("NAME", "LOCATION"):
+                continue
+            surface = text[c.start : c.end]
+            words = re.findall(r"[A-Za-z]+", surface)
+            if not words or len(surface) < 3 or len(words) > 3:
+                continue
+            if all(len(w) >= 3 and not lexicon.is_common(w) and not lexicon.is_stopword(w) for w in words):
+                surfaces.setdefault(surface.lower(), c.label)
+        extra: list[Candidate] = []
+        for surface, label in surfaces.items():
+            pattern = re.compile(r"(?<![A-Za-z])" + re.escape(surface).replace(r"\ ", r"\s+") + r"(?![a-z])", re.IGNORECASE)
+            for m in pattern.finditer(text):
+                extra.append(Candidate(m.start(), m.end(), label, 0.5, "repeat"))
+        return extra
 
     def redact(self, text: str) -> RedactedText:
         """Redact ``text``. Runs again on its own output until nothing new is found, so that

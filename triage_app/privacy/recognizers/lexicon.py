@@ -43,6 +43,8 @@ class Lexicon:
         first_names: Given names.
         last_names: Family names.
         frequent_names: The most frequent first and last names (never read as an inflected word).
+        frequent_english: Everyday English words (about 12k): a census name that is one of these
+            ("park", "bill") needs a cue; one that is only a rare dictionary word ("tyro") does not.
         english: Common English words (lower-case dictionary entries).
         clinical: Clinical words that must never be taken for a name or place.
         function_words: Articles, prepositions, pronouns and the like.
@@ -54,6 +56,7 @@ class Lexicon:
     first_names: frozenset[str]
     last_names: frozenset[str]
     frequent_names: frozenset[str]
+    frequent_english: frozenset[str]
     english: frozenset[str]
     clinical: frozenset[str]
     function_words: frozenset[str]
@@ -79,6 +82,20 @@ class Lexicon:
                     return True
                 # doubled consonant: "stopped", "planning"
                 if len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in self.english:
+                    return True
+        return False
+
+    def is_everyday(self, word: str) -> bool:
+        """A frequent English, clinical or function word, also inflected ("parks")."""
+        w = word.lower()
+        if w in self.clinical or w in self.function_words or w in self.frequent_english:
+            return True
+        if w in self.frequent_names:
+            return False
+        for suffix, replacements in _INFLECTIONS:
+            if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+                stem = w[: -len(suffix)]
+                if any(stem + r in self.frequent_english for r in replacements):
                     return True
         return False
 
@@ -150,12 +167,15 @@ def default_lexicon() -> Lexicon:
     # First names the dictionary lists as words ("mary", "lucy") count as names unless they
     # are everyday words ("will", "grace"); see common_first_names.txt.
     name_not_word = first - read_word_list(folder / "common_first_names.txt")
-    english = (_english_words() - name_not_word) | read_word_list(folder / "extra_words.txt")
+    extra = read_word_list(folder / "extra_words.txt")
+    english = (_english_words() - name_not_word) | extra
+    frequent = (read_word_list(folder / "frequent_english.txt") - name_not_word) | extra
     return Lexicon(
         first_names=frozenset(first - names_allowed),
         last_names=frozenset(last - names_allowed),
         frequent_names=frozenset((_census_names("dist.all.last", FREQUENT_SURNAMES) | first) - names_allowed),
         english=frozenset(english),
+        frequent_english=frozenset(frequent),
         clinical=clinical,
         function_words=function_words,
         hospitals=read_word_list(folder / "hospitals.txt"),

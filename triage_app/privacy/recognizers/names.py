@@ -36,7 +36,7 @@ _DRUG_SUFFIX = re.compile(
 _AFTER_NAME = re.compile(
     r"\s*(?:,\s*)?(?:aware|notified|paged|made\s+aware|informed|updated|called|in\s+to\s+see|at\s+bedside|"
     r"ordered|placed|spoke|saw|examined|consulted|wants|states|stated|said|here|visited|contacted|agrees|"
-    r"agreed|requests|requested|will\s+call|to\s+call|returned|rounded|responded|came|was\s+called)\b",
+    r"agreed|requests|requested|will\s+call|to\s+call|returned|rounded|responded|came|was\s+called|in\s+to)\b",
     re.IGNORECASE,
 )
 
@@ -103,6 +103,11 @@ class NameRecognizer(Recognizer):
         w = self._base(word)
         return self.lexicon.is_name(w) and not self._is_stop(w)
 
+    def _cue_ok(self, word: str) -> bool:
+        """After a cue: any word that is not an everyday, clinical or function word."""
+        w = self._base(word)
+        return len(w) >= 2 and not self._is_stop(w) and not self.lexicon.is_everyday(w)
+
     def _unknown(self, word: str) -> bool:
         """Not a dictionary, clinical or function word (so possibly a rare surname)."""
         w = self._base(word)
@@ -113,9 +118,11 @@ class NameRecognizer(Recognizer):
         if cued:
             # After a cue, anything but a function word, title or clinical word is a name;
             # a clinical word that is also a surname ("Dr Foley") counts too.
-            if w in self.lexicon.function_words or w in self._titles or w in self._credentials or w in self._relations:
+            mixed_case_name = word[:1].isupper() and not word.isupper() and w in self.lexicon.first_names
+            if (w in self.lexicon.function_words and not mixed_case_name) or w in self._titles or w in self._credentials or w in self._relations:
                 return False
             return w not in self.lexicon.clinical or w in self.lexicon.last_names or w in self.lexicon.first_names
+        # no cue: the name must be no dictionary word at all (the full word list)
         return self._lexicon_name(word) and not self.lexicon.is_common(w)
 
     def _abbreviation_like(self, text: str, start: int, end: int, word: str) -> bool:
@@ -127,7 +134,7 @@ class NameRecognizer(Recognizer):
         if start > 0 and (text[start - 1].isdigit() or text[start - 1] == "-"):
             return True
         parts = [p for p in re.split(r"[-']", word) if p]
-        return len(parts) > 1 and any(len(p) == 1 or self.lexicon.is_common(p) for p in parts)
+        return len(parts) > 1 and any(len(p) == 1 or self.lexicon.is_everyday(p) for p in parts)
 
     def _drug_like(self, word: str) -> bool:
         return bool(_DRUG_SUFFIX.search(word.lower()))
@@ -143,7 +150,7 @@ class NameRecognizer(Recognizer):
                 continue
             parts = [(p.start() + m.start(), p.end() + m.start(), p.group()) for p in re.finditer(r"[A-Za-z][A-Za-z'’]*", word)]
             whole_ok = self._base(word) not in self.lexicon.clinical and all(
-                len(p) > 1 and not self._is_stop(p) and not self.lexicon.is_common(self._base(p)) for _, _, p in parts
+                len(p) > 1 and not self._is_stop(p) and not self.lexicon.is_everyday(self._base(p)) for _, _, p in parts
             )
             if whole_ok or self._base(word) in self.lexicon.clinical:
                 tokens.append((m.start(), m.end(), word))
@@ -183,10 +190,10 @@ class NameRecognizer(Recognizer):
                 elif n == 0 and self._name_like(word, cued=cued, upper_text=upper_text):
                     marks[i] = max(marks.get(i, 0.0), score)
                 elif n > 0 and not self._is_stop(word) and (
-                    self._lexicon_name(word) and not self.lexicon.is_common(self._base(word))
+                    self._lexicon_name(word) and not self.lexicon.is_everyday(self._base(word))
                     or self._unknown(word)
                     or (first_cued and self.lexicon.is_name(self._base(word)) and not _AFTER_NAME.match(word) and len(word) > 2)
-                    or (not upper_text and word[:1].isupper() and not word.isupper() and not self.lexicon.is_common(self._base(word)))
+                    or (not upper_text and word[:1].isupper() and not word.isupper() and not self.lexicon.is_everyday(self._base(word)))
                 ):
                     marks[i] = max(marks.get(i, 0.0), score)
                 else:
@@ -204,14 +211,14 @@ class NameRecognizer(Recognizer):
                     cand = tokens[nxt][2]
                     # "ms" is also "mental status" / "multiple sclerosis": it needs a name-like word
                     weak_title = low in ("ms", "father", "nurse", "lady", "judge", "fr") and not (g.startswith(".") or word[:1].isupper() and not upper_text)
-                    if not weak_title or self._lexicon_name(cand) or self._unknown(cand) or len(cand) == 1:
+                    if not weak_title or self._lexicon_name(cand) or self._cue_ok(cand) or len(cand) == 1:
                         take_run(nxt, 0.9, first_cued=True)
             # 1b. Roles used as titles: "HO SCHWARZ", "NP grace made aware", "resident Dr Lee"
             if low in self.ROLE_TITLES and nxt < len(tokens) and re.fullmatch(r"\.?\s{1,2}", gap(i)):
                 cand = tokens[nxt][2]
                 cbase = self._base(cand)
                 if not self._is_stop(cand) and (
-                    self._unknown(cand) or cbase in self.lexicon.first_names or self._lexicon_name(cand) and not self.lexicon.is_common(cbase)
+                    self._cue_ok(cand) or cbase in self.lexicon.first_names
                 ):
                     take_run(nxt, 0.8, first_cued=True)
             # 2. Credentials after: "Jean Hudson, RN", "HERMAN W. EMPERATRICE, RRT"
@@ -228,14 +235,14 @@ class NameRecognizer(Recognizer):
                     while j >= 0 and len(run) < 3:
                         w = tokens[j][2]
                         if not self._name_like(w, cued=True, upper_text=upper_text) or (
-                            self.lexicon.is_common(self._base(w)) and not self.lexicon.is_name(self._base(w)) and len(w) > 1
+                            self.lexicon.is_everyday(self._base(w)) and not self.lexicon.is_name(self._base(w)) and len(w) > 1
                         ):
                             break
                         run.append(j)
                         if j == 0:
                             break
                         g2 = text[tokens[j - 1][1] : tokens[j][0]]
-                        if not re.fullmatch(r"\.?\s{1,2}", g2):
+                        if not re.fullmatch(r"\.?\s{1,2}|-", g2):
                             break
                         j -= 1
                     for k in run:
@@ -253,9 +260,8 @@ class NameRecognizer(Recognizer):
                     if (
                         (base in self.lexicon.first_names and not self._is_stop(cand))
                         or (base in self.lexicon.first_names and base not in self.lexicon.function_words and re.match(r"\s*[,)]", text[tokens[k][1] :]))
-                        or (self._lexicon_name(cand) and not self.lexicon.is_common(base))
-                        or self._unknown(cand)
-                        or (not upper_text and cand[:1].isupper() and not cand.isupper() and not self._is_stop(cand) and not self.lexicon.is_common(base))
+                        or (self._lexicon_name(cand) and not self.lexicon.is_everyday(base))
+                        or self._cue_ok(cand)
                     ):
                         take_run(k, 0.85, first_cued=True)
             # 4. Verbs: "spoke with Carol", "per Jenks", "called by son Bill"
@@ -269,7 +275,7 @@ class NameRecognizer(Recognizer):
                 g = gap(i)
                 nword = tokens[nxt][2]
                 if re.fullmatch(r"\.\s?|\s", g) and not self._is_stop(nword) and len(nword) > 1:
-                    if (g.startswith(".") and not self.lexicon.is_common(self._base(nword))) or _AFTER_NAME.match(text, tokens[nxt][1]) or (
+                    if (g.startswith(".") and (not self.lexicon.is_everyday(self._base(nword)) or self._base(nword) in self.lexicon.last_names)) or _AFTER_NAME.match(text, tokens[nxt][1]) or (
                         self._VERB_CUE.search(text, max(0, start - 30), start) and g.startswith(".")
                     ):
                         marks[i] = max(marks.get(i, 0.0), 0.8)
@@ -277,7 +283,7 @@ class NameRecognizer(Recognizer):
             # 5b. Before "aware" / "notified": "grace dudak aware", "DR X NOTIFIED"
             acronym = not upper_text and word.isupper() and len(word) <= 4
             if _AFTER_NAME.match(text, end) and len(low) > 1 and not self._is_stop(word) and not acronym:
-                if self._unknown(word) or self._lexicon_name(word) and not self.lexicon.is_common(low):
+                if self._unknown(word) or self._lexicon_name(word) and not self.lexicon.is_everyday(low):
                     marks[i] = max(marks.get(i, 0.0), 0.7)
                     if i > 0 and re.fullmatch(r"\s{1,2}", gap(i - 1)) and (
                         self._base(tokens[i - 1][2]) in self.lexicon.first_names and not self._is_stop(tokens[i - 1][2])
@@ -312,7 +318,7 @@ class NameRecognizer(Recognizer):
                 w = tokens[j][2]
                 b = self._base(w)
                 if not self._is_stop(w) and len(b) > 1 and (
-                    (self._unknown(w) and (upper_text or w[:1].isupper())) or (b in self.lexicon.first_names and not self.lexicon.is_common(b))
+                    (self._unknown(w) and (upper_text or w[:1].isupper())) or (b in self.lexicon.first_names and not self.lexicon.is_everyday(b))
                 ):
                     marks[j] = marks[i]
 
