@@ -309,7 +309,7 @@ def test_default_bundle_loads_and_predicts() -> None:
         assert pred.level == decide_level(pred.probabilities, clf.decision)
     # Sanity, not accuracy: the arrest is more urgent than the prescription request.
     assert preds[0].level < preds[2].level
-    assert "CPU (onnxruntime" in clf.device_status
+    assert clf.device_status.startswith("CPU (")  # no GPU here, and it says which backend
 
 
 @pytest.mark.model
@@ -319,7 +319,8 @@ def test_default_bundle_long_note_with_late_red_flag() -> None:
     from triage_app.core.rules import default_rules
 
     clf = load_classifier(DEFAULT_MODEL_DIR, "cpu")
-    note = "Mild cough and runny nose for a week, eating and drinking, otherwise well. " * 12 + "Then collapsed and now unresponsive."
+    repeats = clf.max_length // 8  # each filler sentence is over 16 wordpieces: at least two windows
+    note = "Mild cough and runny nose for a week, eating and drinking, otherwise well. " * repeats + "Then collapsed and now unresponsive."
     pred = clf.predict([note])[0]
     assert pred.windows > 1
     final = min([pred.level] + [e.min_level for e in default_rules().evaluate(Intake(note))])
