@@ -82,6 +82,13 @@ class PhoneRecognizer(Recognizer):
     CONTEXT: ClassVar[tuple[str, ...]] = ("phone", "tel", "cell", "fax", "pager", "mobile", "call", "reached")
 
     def validate(self, text: str, match: re.Match[str], pattern: str) -> bool:
+        if pattern == "intl" and len(re.sub(r"\D", "", match.group())) < 8:
+            return False
+        if pattern == "local":
+            first, second = match.group().split("-")
+            # "500-1000", "900-1100": a range of volumes, not a phone number
+            if first.endswith("0") and second.endswith("00"):
+                return False
         if pattern == "nanp":
             digits = re.sub(r"\D", "", match.group())
             # A run of 10 identical digits or a decimal like 120.5 is not a phone number.

@@ -28,10 +28,23 @@ _WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
 #: Words right after an m/d number that make it a clinical ratio, not a date.
 _NOT_DATE_AFTER = re.compile(
     r"\s*(?:mg|mcg|g|gm|ml|cc|l|units?|u|tabs?|tablets?|caps?|amps?|vials?|strength|ns|nss|"
-    r"inch(?:es)?|cups?|gallons?|bottles?|pints?|glass(?:es)?|cans?|pack|ppd|pain|of|"
+    r"inch(?:es)?|liters?|litres?|cups?|gallons?|bottles?|pints?|glass(?:es)?|cans?|pack|ppd|pain|of|"
     r"scale|score|power|murmur|systolic|diastolic|holosystolic|sem|sm|hsm|dm|reflexes|pulses?|lumen|mm|cm|%|x\b|times)\b",
     re.IGNORECASE,
 )
+#: Words right before a number that make it a date whatever else is near.
+_DATE_CUE = re.compile(
+    r"\b(?:on|since|from|until|till|dated?|admitted|adm|started|began|placed|d/c'?d?|dc'?d|extubated?|intubated?|"
+    r"by|post|s/p|due|last|next|born|dob|seen|done|given)\s*\(?\s*$",
+    re.IGNORECASE,
+)
+
+#: Ventilator talk shortly before "10/5" makes it pressure settings, not a date.
+_VENT_CONTEXT = re.compile(
+    r"\b(?:psv|ps|cpap|bipap|peep|simv|imv|a/c|ac|prvc|aprv|vent(?:ilator)?|weaning\s+trial|trialed\s+on|settings|fio2|pressure\s+support|cpap/ps)\b",
+    re.IGNORECASE,
+)
+
 #: Words shortly before an m/d number that make it a score, grade or ratio.
 _NOT_DATE_BEFORE = re.compile(
     r"\b(?:pain|score|scale|rated|rates|level|strength|grade|grip|power|motor|murmur|sem|reflex(?:es)?|"
@@ -68,7 +81,7 @@ class DateRecognizer(Recognizer):
             0.75,
         ),
         # '79, '09: a two-digit year with an apostrophe (ambiguous in notes; redacted)
-        ("apostrophe-year", r"(?<![\w'])'\d{2}(?![\w'])|(?<![\w'.])\d{2}'(?![\w'])", 0.6),
+        ("apostrophe-year", r"(?<![\w'])'\d{2}(?![\w'])|(?<![\w'.-])\d{2}'(?![\w'])", 0.6),
         # March 14, Mar. 14th, March 14, 2024, Mar-14, 14 Mar 2024, 14th of March, the 3rd of May
         ("month-day", r"\b" + _MONTH + r"\.?[\s-]+" + _DAY_ANY + r"\b(?:,?\s*" + _YEAR + r"\b)?", 0.9),
         ("day-month", r"\b" + _DAY_ANY + r"(?:\s+of)?[\s-]+" + _MONTH + r"\b\.?(?:,?\s*" + _YEAR + r"\b)?", 0.9),
@@ -94,10 +107,13 @@ class DateRecognizer(Recognizer):
     )
 
     def validate(self, text: str, match: re.Match[str], pattern: str) -> bool:
-        if pattern in ("md", "my", "dmy-mdy"):
+        if pattern in ("md", "my", "dmy-mdy", "md-range"):
             start, end = match.span()
             after = text[end : end + 20]
             before = text[max(0, start - 25) : start].rsplit("\n", 1)[-1]
+            date_cue = _DATE_CUE.search(before) is not None
+            if not date_cue and (_VENT_CONTEXT.search(text[max(0, start - 45) : start]) or re.match(r"\s*%", after)):
+                return False  # ventilator settings: "PSV 10/5", "A/C 12/5/40%"
             if pattern == "dmy-mdy":
                 a, b = (int(x) for x in re.findall(r"\d+", match.group())[:2])
                 if not ((a <= 12 and b <= 31) or (b <= 12 and a <= 31)) or a == 0 or b == 0:
@@ -112,7 +128,7 @@ class DateRecognizer(Recognizer):
             ):
                 return False
             # "2/2" is shorthand for "secondary to"; "1/2" a half, unless a date cue is near.
-            if pattern == "md" and match.group() in ("2/2", "1/2", "1/3", "2/3", "1/4", "3/4") and not re.search(
+            if pattern in ("md", "md-range") and set(re.split(r"-", match.group())) <= {"2/2", "1/2", "1/3", "2/3", "1/4", "3/4"} and not re.search(
                 r"(?:on|since|from|until|dated?|admitted|adm|started|began|placed|d/c'?d?)\s*$", before, re.IGNORECASE
             ):
                 return False

@@ -48,12 +48,12 @@ class RecordNumberRecognizer(Recognizer):
     LABEL = "ID"
     CUES = (
         r"mrn|mr\s*#|mr\s+no|medical\s+record(?:\s+(?:number|no))?|hospital\s+(?:number|no)|unit\s+(?:number|no)"
-        r"|patient\s+id|pt\s+id|chart|acct|account|a/c|visit\s+(?:number|no|id)|encounter\s+(?:number|id)"
+        r"|patient\s+id|pt\s+id|chart|acct|account|visit\s+(?:number|no|id)|encounter\s+(?:number|id)"
         r"|member\s+id|member|subscriber(?:\s+id)?|policy|group\s+(?:number|no)|insurance(?:\s+id)?"
         r"|health\s*plan(?:\s+id)?|medicare|medicaid|beneficiary|nhs|chi|nino|national\s+insurance|sin|nir"
         r"|licen[cs]e|lic|dl|driver'?s\s+licen[cs]e|dea|npi|passport|badge"
         r"|serial|s/n|sn|device(?:\s+id)?|model|lot|imei|udi|pacemaker|implant(?:\s+id)?"
-        r"|ref(?:erence)?|case|claim|order|accession|specimen|requisition|id|identifier|ticket|file|record"
+        r"|ref(?:erence)?|case|claim|order|accession|specimen|requisition|id\s*#|id\s+no|identifier|ticket|file|record"
     )
     PATTERNS = (
         ("cued", r"(?i:\b(?:" + CUES + r")(?![A-Za-z])\.?" + _SEP + r")" + _ID_TOKEN, 0.9),
@@ -74,6 +74,12 @@ class RecordNumberRecognizer(Recognizer):
                 return False
             # a decimal like 7.35 or a lab value 120/80 after the cue is not an identifier
             if re.fullmatch(r"\d+\.\d+|\d{2,3}/\d{2,3}", token):
+                return False
+        if pattern in ("cued", "hash"):
+            token = match.group("phi")
+            # "#7PORTEX", "TMAX-99": a clinical or dictionary word with a size is not an id
+            letters = re.findall(r"[A-Za-z]{3,}", token)
+            if any(self.lexicon.is_common(w) or w.lower() in ("portex", "shiley", "tmax", "peep", "fio") for w in letters):
                 return False
         return True
 
