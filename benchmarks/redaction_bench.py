@@ -207,6 +207,7 @@ def write_markdown(results: dict[str, object]) -> None:
             f"| precision (tokens) | {c['precision']} | — |",
             f"| clinical retention (own set) | {r['retention']} | ≥ {TARGETS['retention']} |",
             f"| PHI recall (own set) | {r['phi_recall']} | — |",
+            f"| own set size | {r['sentences']} sentences, {r['clinical_tokens']} clinical tokens, {r['phi_tokens']} PHI tokens | — |",
             f"| speed, CPU time | {c['cpu_ms_per_100_words']} ms per 100 words; {c['cpu_notes_per_s']} notes/s | a few ms |",
             f"| speed, wall clock (loaded machine) | {c['ms_per_100_words']} ms per 100 words; {c['notes_per_s']} notes/s; median {c['ms_per_note_median']} ms/note | — |",
             "",
@@ -225,7 +226,13 @@ def write_markdown(results: dict[str, object]) -> None:
                 lines.append(f"- {name}: overall {vals['recall_overall_excl_dateyear']}, names {vals['recall_names']}, dates {vals['recall_dates']}, precision {vals['precision']}")
     else:
         lines += ["PhysioNet corpus not found: corpus figures skipped.", "", f"Clinical retention (own set): {r['retention']}; PHI recall (own set): {r['phi_recall']}."]
-    lines.append("")
+    lines += [
+        "",
+        "Pure-Python recognizers (no Presidio/spaCy; see docs/agents/redaction-decisions.md). The redactor",
+        "runs a second pass over its own output (idempotence), included in the times above. Reproduce:",
+        "`.venv/bin/python -m benchmarks.redaction_bench` (`--show N` prints misses and false positives locally).",
+        "",
+    ]
     OUT_MD.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
