@@ -39,6 +39,30 @@ def _table(metrics: dict[str, dict[str, Any]]) -> str:
     return header + "\n".join(rows) + "\n"
 
 
+TARGETS: tuple[tuple[str, str, float, str], ...] = (
+    ("under_triage_rate", "under-triage ≤ 5%", 0.05, "max"),
+    ("sensitivity_levels_1_2", "sensitivity levels 1–2 ≥ 95%", 0.95, "min"),
+    ("accuracy", "exact accuracy ≥ 70%", 0.70, "min"),
+    ("kappa_quadratic", "quadratic kappa ≥ 0.80", 0.80, "min"),
+)
+
+
+def _targets(test: dict[str, Any], agreement: Any) -> str:
+    if not test:
+        return ""
+    lines = ["## Targets (hand-written test set, model alone)"]
+    for key, label, bound, kind in TARGETS:
+        value = test.get(key)
+        if not isinstance(value, int | float):
+            continue
+        met = value <= bound if kind == "max" else value >= bound
+        lines.append(f"- {label}: {'met' if met else '**NOT met**'} ({_fmt(key, value)})")
+    if isinstance(agreement, float):
+        lines.append(f"- int8 agreement ≥ 99%: {'met' if agreement >= 0.99 else '**NOT met**'} ({100 * agreement:.1f}%)")
+    lines.append("In the app the safety rules (vitals, red flags) can only raise urgency on top of these numbers.")
+    return "\n".join(lines) + "\n"
+
+
 def render_model_card(manifest: dict[str, Any], training: dict[str, Any]) -> str:
     """Markdown model card from the manifest fields and a training summary.
 
@@ -66,6 +90,8 @@ def render_model_card(manifest: dict[str, Any], training: dict[str, Any]) -> str
         if training.get("generated", True)
         else "**Trained on the site's own labelled cases** (check them for identifiers before sharing this bundle)."
     )
+    argmax = onnx.get("int8_argmax_agreement")
+    argmax_text = f"{100 * argmax:.1f}%" if isinstance(argmax, float) else "not measured"
     metrics = manifest.get("metrics", {})
     test_note = metrics.get("test", {}).get("dataset", "")
     return f"""# Model card: {manifest.get('name')} {manifest.get('version')}
@@ -84,7 +110,8 @@ make a case more urgent. Not a diagnostic device; not for use without a clinicia
 - Calibration (fitted on validation, never on the test set): temperature {manifest.get('temperature'):.3f};
   decision rule {rule}; cases whose top probability is below
   {manifest.get('uncertainty', {}).get('min_top_probability')} are flagged as uncertain.
-- Runtime: {runtime}; int8-vs-torch label agreement {agreement_text} ({onnx.get('int8_recipe', 'int8')}),
+- Runtime: {runtime}; int8-vs-torch label agreement {agreement_text} under the decision rule
+  (argmax agreement {argmax_text}; {onnx.get('int8_recipe', 'int8')}),
   largest probability difference {onnx.get('max_prob_diff')} ({onnx.get('parity_dataset', '')}); int8 is the
   default only at >= 99% agreement. Torch weights: `model.safetensors` (fp16 storage, loaded as fp32).
 
@@ -103,6 +130,7 @@ Test = the hand-written test set{(' (' + test_note + ')') if test_note else ''},
 used for training or tuning. Validation = generated cases held out by template/complaint family.
 
 {_table(metrics)}
+{_targets(metrics.get("test", {}), agreement)}
 ## Limitations
 - Trained on generated text: real notes differ in vocabulary, length, structure and case mix. A clinic
   should evaluate it (`triage-app evaluate`) on its own labelled notes before relying on it, and can

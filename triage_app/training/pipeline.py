@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ from triage_app.training.export import (
     ONNX_INPUTS,
     ONNX_OPSET,
     QUANT_RECIPES,
+    ParityReport,
+    QuantRecipe,
     export_onnx,
     onnx_logits,
     parity,
@@ -101,6 +103,71 @@ def load_test_cases(path: Path | None) -> tuple[list[LabelledCase], str]:
     return list(data.cases), path.name
 
 
+@dataclass
+class ParityGate:
+    """Which ONNX files a bundle ships after the int8 parity gate."""
+
+    default_onnx: str | None
+    fp32_name: str | None
+    int8_name: str | None
+    deployed_logits: np.ndarray | None
+    int8_report: ParityReport
+    recipe: QuantRecipe
+    fp32_report: ParityReport
+
+
+def export_with_parity_gate(
+    cpu_model: Any,
+    parity_ids: list[list[int]],
+    pad_id: int,
+    temperature: float,
+    decision: dict[str, Any],
+    parity_name: str,
+    staging: Path,
+    work: Path,
+    say: Callable[[str], None],
+) -> ParityGate:
+    """Export fp32 ONNX, try the int8 recipes against torch, copy what passes into ``staging``.
+
+    ``deployed_logits`` is None when no ONNX file is shipped (the torch weights are the default).
+    """
+    reference_logits = batch_logits(cpu_model, parity_ids, pad_id, "cpu")
+    fp32_path = export_onnx(cpu_model, work / "model.onnx")
+    fp32_logits = onnx_logits(fp32_path, parity_ids, pad_id)
+    fp32_report = parity(reference_logits, fp32_logits, temperature, parity_name, decision)
+    say(f"fp32 ONNX vs torch: agreement {fp32_report.agreement:.4f}, max prob diff {fp32_report.max_prob_diff:.4f}")
+    best = None
+    for i, recipe in enumerate(QUANT_RECIPES):
+        q_path = quantize_int8(fp32_path, work / f"model.int8.{i}.onnx", recipe)
+        q_logits = onnx_logits(q_path, parity_ids, pad_id)
+        report = parity(reference_logits, q_logits, temperature, parity_name, decision)
+        say(f"{recipe.name} vs torch: agreement argmax {report.argmax_agreement:.4f}, decision rule "
+            f"{report.decision_agreement:.4f}, max prob diff {report.max_prob_diff:.4f} on {parity_name} "
+            f"({q_path.stat().st_size / 1e6:.1f} MB)")
+        if best is None or report.agreement > best[1].agreement:
+            best = (q_path, report, q_logits, recipe)
+        if report.agreement >= INT8_MIN_AGREEMENT:
+            break
+    assert best is not None
+    q_path, q_report, q_logits, recipe = best
+    use_int8 = q_report.agreement >= INT8_MIN_AGREEMENT
+    fp32_bytes = fp32_path.stat().st_size
+    if use_int8:
+        shutil.copyfile(q_path, staging / "model.int8.onnx")
+        default_onnx, fp32_name, int8_name, deployed_logits = "model.int8.onnx", None, "model.int8.onnx", q_logits
+    elif fp32_bytes + 50e6 <= MAX_BUNDLE_BYTES:
+        say(f"WARNING: int8 agreement {q_report.agreement:.4f} < {INT8_MIN_AGREEMENT}; fp32 ONNX is the default")
+        shutil.copyfile(fp32_path, staging / "model.onnx")
+        default_onnx, fp32_name, int8_name, deployed_logits = "model.onnx", "model.onnx", None, fp32_logits
+    else:
+        # fp32 ONNX does not fit the size budget: the runtime uses the torch weights instead.
+        say(f"WARNING: int8 agreement {q_report.agreement:.4f} < {INT8_MIN_AGREEMENT} and fp32 ONNX "
+            f"({fp32_bytes / 1e6:.0f} MB) does not fit the bundle budget; no ONNX is shipped, the runtime uses "
+            "model.safetensors through torch")
+        default_onnx, fp32_name, int8_name, deployed_logits = None, None, None, None
+    return ParityGate(default_onnx, fp32_name, int8_name, deployed_logits, q_report, recipe, fp32_report)
+
+
 def fine_tune_bundle(
     config: TrainConfig,
     data_path: Path,
@@ -170,39 +237,11 @@ def fine_tune_bundle(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     work = Path(tempfile.mkdtemp(prefix="triage-export-"))
     try:
-        fp32_path = export_onnx(cpu_model, work / "model.onnx")
-        fp32_logits = onnx_logits(fp32_path, parity_ids, pad_id)
-        fp32_report = parity(torch_logits, fp32_logits, temperature, parity_name, decision)
-        say(f"fp32 ONNX vs torch: agreement {fp32_report.agreement:.4f}, max prob diff {fp32_report.max_prob_diff:.4f}")
-        best = None
-        for i, recipe in enumerate(QUANT_RECIPES):
-            q_path = quantize_int8(fp32_path, work / f"model.int8.{i}.onnx", recipe)
-            q_logits = onnx_logits(q_path, parity_ids, pad_id)
-            report = parity(torch_logits, q_logits, temperature, parity_name, decision)
-            say(f"{recipe.name} vs torch: agreement argmax {report.argmax_agreement:.4f}, decision rule "
-                f"{report.decision_agreement:.4f}, max prob diff {report.max_prob_diff:.4f} on {parity_name} "
-                f"({q_path.stat().st_size / 1e6:.1f} MB)")
-            if best is None or report.agreement > best[1].agreement:
-                best = (q_path, report, q_logits, recipe)
-            if report.agreement >= INT8_MIN_AGREEMENT:
-                break
-        assert best is not None
-        q_path, q_report, q_logits, recipe = best
-        use_int8 = q_report.agreement >= INT8_MIN_AGREEMENT
-        fp32_bytes = fp32_path.stat().st_size
-        if use_int8:
-            shutil.copyfile(q_path, staging / "model.int8.onnx")
-            default_onnx, fp32_name, int8_name, deployed_logits = "model.int8.onnx", None, "model.int8.onnx", q_logits
-        elif fp32_bytes + 50e6 <= MAX_BUNDLE_BYTES:
-            say(f"WARNING: int8 agreement {q_report.agreement:.4f} < {INT8_MIN_AGREEMENT}; fp32 ONNX is the default")
-            shutil.copyfile(fp32_path, staging / "model.onnx")
-            default_onnx, fp32_name, int8_name, deployed_logits = "model.onnx", "model.onnx", None, fp32_logits
-        else:
-            # fp32 ONNX does not fit the size budget: the runtime uses the torch weights instead.
-            say(f"WARNING: int8 agreement {q_report.agreement:.4f} < {INT8_MIN_AGREEMENT} and fp32 ONNX "
-                f"({fp32_bytes / 1e6:.0f} MB) does not fit the bundle budget; no ONNX is shipped, the runtime uses "
-                "model.safetensors through torch")
-            default_onnx, fp32_name, int8_name, deployed_logits = None, None, None, torch_logits
+        gate = export_with_parity_gate(cpu_model, parity_ids, pad_id, temperature, decision, parity_name, staging, work, say)
+        default_onnx, fp32_name, int8_name, deployed_logits = gate.default_onnx, gate.fp32_name, gate.int8_name, gate.deployed_logits
+        q_report, recipe, fp32_report = gate.int8_report, gate.recipe, gate.fp32_report
+        if deployed_logits is None:
+            deployed_logits = torch_logits
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -298,4 +337,71 @@ def fine_tune_bundle(
     return manifest
 
 
-__all__ = ["HANDWRITTEN_TEST", "LOSS_DESCRIPTION", "fine_tune_bundle", "load_test_cases"]
+__all__ = [
+    "HANDWRITTEN_TEST",
+    "LOSS_DESCRIPTION",
+    "ParityGate",
+    "export_with_parity_gate",
+    "fine_tune_bundle",
+    "load_test_cases",
+    "reexport_bundle",
+]
+
+
+def reexport_bundle(bundle_dir: Path, *, test_path: Path | None = HANDWRITTEN_TEST, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Rebuild the ONNX files of an existing bundle from its safetensors (no retraining).
+
+    Used when the export recipes improve: the torch weights, calibration and validation metrics
+    stay; the ONNX files, parity numbers and test metrics are redone and every hash rewritten.
+    """
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from triage_app.training.bundle_writer import finalize_bundle, read_manifest, replace_bundle_dir
+
+    manifest = read_manifest(bundle_dir)
+    tokenizer = AutoTokenizer.from_pretrained(str(bundle_dir), local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(str(bundle_dir), local_files_only=True, use_safetensors=True)
+    cpu_model = copy_to_cpu_fp32(model)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    test_cases, test_name = load_test_cases(test_path)
+    if not test_cases:
+        raise InputError("data", "Re-export needs the hand-written test set for the parity check.")
+    parity_name = f"hand-written test set ({len(test_cases)} cases)"
+    parity_ids = encode_texts(tokenizer, [c.text for c in test_cases], int(manifest["max_length"]))
+    staging = Path(tempfile.mkdtemp(prefix=f".{bundle_dir.name}.staging-", dir=bundle_dir.parent))
+    work = Path(tempfile.mkdtemp(prefix="triage-export-"))
+    try:
+        for path in bundle_dir.iterdir():
+            if path.is_file() and path.suffix != ".onnx":
+                shutil.copy2(path, staging / path.name)
+        gate = export_with_parity_gate(
+            cpu_model, parity_ids, pad_id, float(manifest["temperature"]), dict(manifest["decision"]),
+            parity_name, staging, work, say,
+        )
+        manifest["onnx"] = {
+            "default": gate.default_onnx,
+            "fp32": gate.fp32_name,
+            "int8": gate.int8_name,
+            "int8_agreement": round(gate.int8_report.agreement, 6),
+            "int8_argmax_agreement": round(gate.int8_report.argmax_agreement, 6),
+            "int8_decision_agreement": round(gate.int8_report.decision_agreement, 6),
+            "max_prob_diff": round(gate.int8_report.max_prob_diff, 6),
+            "parity_dataset": parity_name,
+            "int8_recipe": gate.recipe.name,
+            "fp32_onnx_agreement": round(gate.fp32_report.agreement, 6),
+            "opset": ONNX_OPSET,
+        }
+        manifest = finalize_bundle(staging, manifest)
+        runtime_metrics = runtime_test_metrics(staging, test_cases, say)
+        if runtime_metrics is not None:
+            manifest["metrics"]["test"] = {**runtime_metrics, "dataset": test_name,
+                                           "model_file": gate.default_onnx or "model.safetensors (torch)",
+                                           "scored_with": "triage_app.ml.runtime (as the app runs it)"}
+            manifest = finalize_bundle(staging, manifest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    replace_bundle_dir(staging, bundle_dir)
+    return manifest

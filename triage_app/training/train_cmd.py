@@ -28,8 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--max-length", type=int, default=256, help="Tokens per case; longer texts keep head+tail (default 256).")
     p.add_argument("--batch-size", type=int, default=32, help="Cases per step (default 32).")
     p.add_argument("--learning-rate", type=float, default=1.5e-4, help="Peak learning rate (default 1.5e-4).")
-    p.add_argument("--freeze-layers", type=int, default=2, help="Lowest encoder layers frozen, plus embeddings (default 2; 0 = none).")
+    p.add_argument("--freeze-layers", type=int, default=2, help="Lowest encoder layers frozen, plus embeddings (default 2; -1 = embeddings only; 0 = nothing).")
     p.add_argument("--max-minutes", type=float, default=24.0, help="Training-loop time budget in minutes (default 24, so train+calibrate+export fit 30 min on 2 CPU cores; 0 = none).")
+    p.add_argument("--eval-every", type=int, default=0, help="Steps between validation checks (default 0 = 4 per epoch).")
+    p.add_argument("--patience", type=int, default=3, help="Validation checks without improvement before stopping (default 3).")
     p.add_argument("--max-train-cases", type=int, default=0, help="Use at most this many training cases (default all).")
     p.add_argument("--test-data", help="Labelled file for reporting and int8 parity only (default: the hand-written test set).")
     p.add_argument("--no-progress", action="store_true", help="Hide progress bars.")
@@ -64,6 +66,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         freeze_layers=args.freeze_layers,
         max_minutes=args.max_minutes,
         max_train_cases=args.max_train_cases,
+        eval_every=args.eval_every,
+        patience=args.patience,
     )
     test_path = Path(args.test_data) if args.test_data else HANDWRITTEN_TEST
 
