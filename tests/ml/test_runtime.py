@@ -335,3 +335,21 @@ def test_logits_for_ids_keeps_tokens_after_a_masked_middle(cpu_classifier: OnnxC
     padded_mask = np.concatenate([mask, np.zeros((1, 5), dtype=np.int64)], axis=1)
     direct = cpu_classifier._forward(ids, mask)
     assert np.allclose(cpu_classifier.logits_for_ids(padded_ids, padded_mask), direct, atol=1e-5)
+
+
+@pytest.mark.parametrize(("value", "threads"), [(None, 0), ("", 0), ("1", 1), (" 4 ", 4)])
+def test_ort_threads_from_environment(monkeypatch: pytest.MonkeyPatch, value: str | None, threads: int) -> None:
+    if value is None:
+        monkeypatch.delenv(runtime.ORT_THREADS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(runtime.ORT_THREADS_ENV, value)
+    assert runtime.ort_threads() == threads
+
+
+@pytest.mark.parametrize("value", ["two", "-1", "1000"])
+def test_bad_ort_threads_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from triage_app.core.errors import ModelError
+
+    monkeypatch.setenv(runtime.ORT_THREADS_ENV, value)
+    with pytest.raises(ModelError, match=runtime.ORT_THREADS_ENV):
+        runtime.ort_threads()
