@@ -96,7 +96,7 @@ def test_deterministic() -> None:
 def test_perturbations_are_batched_into_few_calls() -> None:
     model = BagOfWordsLogits(WEIGHTS)
     text = " ".join(["chest", "pain", "no", "fever", "mild"] * 12)  # 60 words
-    make(model, perturbations_per_eval=32).explain(text, 1)
+    make(model, perturbations_per_eval=32, max_evals=None).explain(text, 1)
     assert len(model.calls) == 3  # the unablated input, then 32 + 28 ablated copies
     assert sorted(shape[0] for shape in model.calls) == [1, 28, 32]
 
@@ -110,6 +110,21 @@ def test_long_text_explains_the_window_that_drove_the_decision() -> None:
     assert {40, 41} <= window_words  # "chest pain" is inside the explained window
     assert len(window_words) <= 10
     assert len(explanation.attributions) == 82
+
+
+def test_budget_is_exact_up_to_max_evals_and_bounded_above() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    short = " ".join(["chest", "pain", "no", "fever", "mild"] * 4)  # 20 words
+    exact = make(model, target="logit", max_evals=None).explain_full(short, 1)
+    assert make(model, target="logit", max_evals=24).explain_full(short, 1) == exact
+    long = " ".join(["chest", "pain", "no", "fever", "mild"] * 12)  # 60 words
+    model.calls.clear()
+    budgeted = make(model, target="logit", max_evals=24).explain_full(long, 1)
+    assert sum(shape[0] for shape in model.calls) <= 24 + 2  # ablations + two unablated passes
+    # A linear model is additive: groups score the sum of their words, and refined words are exact.
+    assert sum(budgeted.raw_scores) == pytest.approx(sum(make(model, target="logit", max_evals=None).explain_full(long, 1).raw_scores))
+    strongest = max(range(60), key=lambda i: abs(budgeted.raw_scores[i]))
+    assert budgeted.attributions[strongest].word == "chest"
 
 
 def test_mask_ablation_uses_the_mask_token() -> None:

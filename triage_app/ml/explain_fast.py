@@ -42,6 +42,10 @@ from triage_app.ml.word_spans import (
 log = logging.getLogger(__name__)
 
 ABLATIONS = ("pad", "mask")
+#: Default ablation budget per explanation: notes up to this many words are explained exactly
+#: (one ablation per word); longer ones coarse-to-fine, which keeps a 60-word note near the
+#: 150 ms target on a 2-core CPU (see benchmarks/RESULTS_explain.md).
+DEFAULT_MAX_EVALS = 24
 TARGETS = ("probability", "logit")
 
 
@@ -87,7 +91,7 @@ class FastExplainer:
         ablation: str = "pad",
         target: str = "probability",
         perturbations_per_eval: int = 32,
-        max_evals: int | None = None,
+        max_evals: int | None = DEFAULT_MAX_EVALS,
     ) -> None:
         if ablation not in ABLATIONS:
             raise ValueError(f"ablation must be one of {ABLATIONS}")
@@ -263,4 +267,4 @@ class FastExplainer:
         return [float(per_token[first_token[f]]) for f in range(len(groups))], float(outputs[0][0, target_index])
 
 
-__all__ = ["ABLATIONS", "TARGETS", "FastExplainer"]
+__all__ = ["ABLATIONS", "DEFAULT_MAX_EVALS", "TARGETS", "FastExplainer"]
