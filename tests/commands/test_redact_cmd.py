@@ -66,3 +66,16 @@ def test_redact_never_asks_for_a_key(monkeypatch: pytest.MonkeyPatch, capsys: py
     monkeypatch.setattr("builtins.input", refuse)
     assert main(["redact", "Dr. Smith"]) == 0
     assert "[NAME_1]" in capsys.readouterr().out
+
+
+def test_redact_output_into_missing_folder_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["redact", "-o", str(tmp_path / "nope" / "out.jsonl"), "Dr Quimby"]) == 1
+    err = capsys.readouterr().err
+    assert "output" in err.lower() and "Traceback" not in err
+
+
+def test_redact_non_utf8_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "junk.jsonl"
+    src.write_bytes(b"\xff\xfe\x00\x01 not utf-8 \x80\x81\n")
+    assert main(["redact", "-i", str(src)]) == 1
+    assert "utf-8" in capsys.readouterr().err.lower()

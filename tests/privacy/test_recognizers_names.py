@@ -30,6 +30,12 @@ NAME_TABLE: list[tuple[str, list[tuple[str, str]]]] = [
     ("Pt's name is Eleanor Whitcombe.", [("Eleanor Whitcombe", N)]),
     ("Dr Foley inserted a Foley catheter", [("Foley", N)]),
     ("Radu Crosson was contacted by the team", [("Radu Crosson", N)]),
+    ("pt john smith c/o sob since this morning", [("john smith", N)]),
+    ("pt John Brown c/o sob", [("John Brown", N)]),
+    ("Patient: SMITH, John. sob since this morning", [("SMITH, John", N)]),
+    ("Dr Lucie Lange, Dr Will Cole (attending)", [("Lucie Lange", N), ("Will Cole", N)]),
+    ("SPOKE WITH HO SCHWARZ REGARDING PLAN", [("SCHWARZ", N)]),
+    ("A BROTHER VINNY AND A SISTER", [("VINNY", N)]),
 ]
 
 NOT_NAMES: list[str] = [

@@ -53,8 +53,11 @@ def _records(args: argparse.Namespace) -> Iterator[tuple[Any, str]]:
         path = Path(args.input)
         if not path.is_file():
             raise InputError("text", f"Input file not found: {path}", "Check the path to the JSONL file.")
-        with path.open(encoding="utf-8") as handle:
-            yield from _records_from_jsonl(handle, path.name)
+        try:
+            with path.open(encoding="utf-8") as handle:
+                yield from _records_from_jsonl(handle, path.name)
+        except UnicodeDecodeError as exc:
+            raise InputError("text", f"{path.name} is not UTF-8 text.", "Save the JSONL file as UTF-8.") from exc
     elif args.texts:
         yield from enumerate(args.texts, start=1)
     else:
@@ -68,7 +71,13 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     out: TextIO
     close = False
     if args.output:
-        out = Path(args.output).open("w", encoding="utf-8")
+        target = Path(args.output)
+        if not target.parent.is_dir():
+            raise InputError("text", f"The output folder {target.parent} does not exist.", "Create it or choose another --output path.")
+        try:
+            out = target.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise InputError("text", f"Cannot write the output file {target} ({type(exc).__name__}).", "Choose a writable --output path.") from exc
         close = True
     else:
         out = sys.stdout

@@ -73,7 +73,12 @@ class NameRecognizer(Recognizer):
         "contact", "pcp", "attending", "resident", "intern", "fellow", "surgeon", "cardiologist", "team",
     )
     PATTERNS = (
-        ("name-is", r"(?i:\b(?:name\s+is|named|name:|pt'?s\s+name|patient'?s\s+name|goes\s+by|known\s+as|aka|called\s+herself|called\s+himself)\s+)(?P<phi>[A-Za-z])", 0.9),
+        (
+            "name-is",
+            r"(?i:\b(?:name\s+is|named|name\s*:|pt'?s\s+name|patient'?s\s+name|patient\s*:|pt\s*:|goes\s+by|known\s+as|aka|"
+            r"called\s+herself|called\s+himself)\s*)(?P<phi>[A-Za-z])",
+            0.9,
+        ),
     )
     _VERB_CUE = re.compile(
         r"\b(?:called|calls|spoke\s+(?:with|to)|speaking\s+(?:with|to)|talked\s+(?:with|to)|per|paged|notified|"
@@ -180,7 +185,11 @@ class NameRecognizer(Recognizer):
                     g = gap(i - 1)
                     # a full stop continues a name only after an initial ("E. Welsh")
                     dot_ok = len(tokens[i - 1][2]) == 1 or tokens[i - 1][2].lower() in self._titles
-                    if not re.fullmatch(r"\.?\s{1,2}|\s?-\s?|\.", g) or "\n" in g or (g.startswith(".") and not dot_ok):
+                    # "SMITH, John": surname, comma, first name
+                    comma_first = g in (", ", ",") and self._base(word) in self.lexicon.first_names and n == 1
+                    if not comma_first and (
+                        not re.fullmatch(r"\.?\s{1,2}|\s?-\s?|\.", g) or "\n" in g or (g.startswith(".") and not dot_ok)
+                    ):
                         break
                 cued = first_cued and n == 0
                 after = text[tokens[i][1] : tokens[i][1] + 2]
@@ -193,6 +202,15 @@ class NameRecognizer(Recognizer):
                     self._lexicon_name(word) and not self.lexicon.is_everyday(self._base(word))
                     or self._unknown(word)
                     or (first_cued and self.lexicon.is_name(self._base(word)) and not _AFTER_NAME.match(word) and len(word) > 2)
+                    # "john smith", "John Brown": a frequent surname after a first name, even if a word
+                    or (
+                        self._base(tokens[i - 1][2]) in self.lexicon.first_names
+                        and self._base(word) in self.lexicon.frequent_names
+                        and self._base(word) in self.lexicon.last_names
+                        and not _AFTER_NAME.match(word)
+                        and self._base(word) not in self.lexicon.function_words
+                        and len(word) > 2
+                    )
                     or (not upper_text and word[:1].isupper() and not word.isupper() and not self.lexicon.is_everyday(self._base(word)))
                 ):
                     marks[i] = max(marks.get(i, 0.0), score)
@@ -218,7 +236,7 @@ class NameRecognizer(Recognizer):
                 cand = tokens[nxt][2]
                 cbase = self._base(cand)
                 if not self._is_stop(cand) and (
-                    self._cue_ok(cand) or cbase in self.lexicon.first_names
+                    self._cue_ok(cand) or cbase in self.lexicon.first_names or cbase in self.lexicon.last_names
                 ):
                     take_run(nxt, 0.8, first_cued=True)
             # 2. Credentials after: "Jean Hudson, RN", "HERMAN W. EMPERATRICE, RRT"
@@ -303,7 +321,7 @@ class NameRecognizer(Recognizer):
             ):
                 marks[i] = max(marks.get(i, 0.0), 0.55)
             # 5. Lexicon: census names that are no ordinary word
-            if i not in marks and self._name_like(word, cued=False, upper_text=upper_text) and len(low) >= 3:
+            if self._name_like(word, cued=False, upper_text=upper_text) and len(low) >= 3:
                 if not (not upper_text and word.isupper() and len(word) <= 4):
                     take_run(i, 0.65, first_cued=False)
         for m in self._compiled[0][1].finditer(text):
