@@ -54,6 +54,13 @@ class NameRecognizer(Recognizer):
         "rt", "msw", "licsw", "lcsw", "sw", "pharmd", "rph", "dpt", "otr", "ccrn", "phd", "mbbs", "frcp", "mrcp",
         "dds", "dmd", "cnm", "crna", "aprn", "emt", "paramedic", "rd", "slp", "ccc",
     )
+    #: Family relations: after these, any word that is not an everyday word is a name.
+    FAMILY: ClassVar[frozenset[str]] = frozenset(
+        {"wife", "husband", "spouse", "partner", "daughter", "daughters", "dtr", "son", "sons", "mother", "mom", "mum",
+         "father", "dad", "sister", "sisters", "sis", "brother", "brothers", "bro", "nephew", "niece", "aunt", "uncle",
+         "cousin", "grandson", "granddaughter", "grandmother", "grandfather", "grandma", "grandpa", "granddtr",
+         "stepson", "stepdaughter", "stepmother", "stepfather", "fiance", "fiancee", "girlfriend", "boyfriend", "proxy", "hcp"}
+    )
     #: Roles written before a name like a title.
     ROLE_TITLES: ClassVar[frozenset[str]] = frozenset(
         {"ho", "np", "rn", "pa", "md", "resident", "intern", "fellow", "attending", "sw", "chaplain", "pastor", "rabbi", "lawyer", "attorney", "pcp"}
@@ -236,7 +243,7 @@ class NameRecognizer(Recognizer):
                 cand = tokens[nxt][2]
                 cbase = self._base(cand)
                 if not self._is_stop(cand) and (
-                    self._cue_ok(cand) or cbase in self.lexicon.first_names or cbase in self.lexicon.last_names
+                    self._unknown(cand) or cbase in self.lexicon.first_names or cbase in self.lexicon.last_names
                 ):
                     take_run(nxt, 0.8, first_cued=True)
             # 2. Credentials after: "Jean Hudson, RN", "HERMAN W. EMPERATRICE, RRT"
@@ -279,7 +286,7 @@ class NameRecognizer(Recognizer):
                         (base in self.lexicon.first_names and not self._is_stop(cand))
                         or (base in self.lexicon.first_names and base not in self.lexicon.function_words and re.match(r"\s*[,)]", text[tokens[k][1] :]))
                         or (self._lexicon_name(cand) and not self.lexicon.is_everyday(base))
-                        or self._cue_ok(cand)
+                        or (self._cue_ok(cand) if low in self.FAMILY else self._unknown(cand))
                     ):
                         take_run(k, 0.85, first_cued=True)
             # 4. Verbs: "spoke with Carol", "per Jenks", "called by son Bill"
@@ -293,7 +300,9 @@ class NameRecognizer(Recognizer):
                 g = gap(i)
                 nword = tokens[nxt][2]
                 if re.fullmatch(r"\.\s?|\s", g) and not self._is_stop(nword) and len(nword) > 1:
-                    if (g.startswith(".") and (not self.lexicon.is_everyday(self._base(nword)) or self._base(nword) in self.lexicon.last_names)) or _AFTER_NAME.match(text, tokens[nxt][1]) or (
+                    if (g.startswith(".") and (not self.lexicon.is_everyday(self._base(nword)) or self._base(nword) in self.lexicon.last_names)) or (
+                        _AFTER_NAME.match(text, tokens[nxt][1]) and (self._unknown(nword) or self.lexicon.is_name(self._base(nword)))
+                    ) or (
                         self._VERB_CUE.search(text, max(0, start - 30), start) and g.startswith(".")
                     ):
                         marks[i] = max(marks.get(i, 0.0), 0.8)
