@@ -82,7 +82,7 @@ def _records(args: argparse.Namespace) -> Iterator[tuple[Any, str, int | None]]:
         yield from _records_from_jsonl(sys.stdin, "standard input")
     elif args.input:
         path = Path(args.input)
-        if not path.is_file():
+        if not path.exists() or path.is_dir():  # exists(), not is_file(): pipes like <(...) are fine
             raise InputError("text", f"Input file not found: {path}", "Check the path to the JSONL file.")
         with path.open(encoding="utf-8") as handle:
             yield from _records_from_jsonl(handle, path.name)
