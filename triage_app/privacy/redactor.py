@@ -178,22 +178,20 @@ def resolve_candidates(text: str, candidates: Iterable[Candidate]) -> list[Candi
             e -= 1
         if e > s:
             trimmed.append(Candidate(s, e, c.label, c.score, c.source))
-    # merge same-label overlaps first
-    by_label: dict[str, list[Candidate]] = {}
-    for c in sorted(trimmed, key=lambda c: (c.start, -c.end)):
-        group = by_label.setdefault(c.label, [])
-        if group and c.start < group[-1].end:
-            last = group[-1]
-            group[-1] = Candidate(last.start, max(last.end, c.end), c.label, max(last.score, c.score), last.source)
-        else:
-            group.append(c)
-    merged = [c for group in by_label.values() for c in group]
-    merged.sort(key=lambda c: (-c.score, -(c.end - c.start), c.start))
+    # Overlapping candidates become one span covering all of them (recall first); its label
+    # is that of the strongest candidate in the group (then the longest).
     chosen: list[Candidate] = []
-    for c in merged:
-        if all(c.end <= k.start or c.start >= k.end for k in chosen):
+    best: Candidate | None = None
+    for c in sorted(trimmed, key=lambda c: (c.start, -c.end)):
+        if chosen and c.start < chosen[-1].end:
+            last = chosen[-1]
+            assert best is not None
+            if (c.score, c.end - c.start) > (best.score, best.end - best.start):
+                best = c
+            chosen[-1] = Candidate(last.start, max(last.end, c.end), best.label, max(last.score, c.score), best.source)
+        else:
+            best = c
             chosen.append(c)
-    chosen.sort(key=lambda c: c.start)
     # "Jean" + "Hudson" -> one name span
     joined: list[Candidate] = []
     for c in chosen:
@@ -258,7 +256,7 @@ class RuleRedactor:
                 surfaces.setdefault(surface.lower(), c.label)
         extra: list[Candidate] = []
         for surface, label in surfaces.items():
-            pattern = re.compile(r"(?<![A-Za-z])" + re.escape(surface).replace(r"\ ", r"\s+") + r"(?![a-z])", re.IGNORECASE)
+            pattern = re.compile(r"(?<![A-Za-z])" + re.escape(surface).replace(r"\ ", r"\s+") + r"\d*(?![a-z])", re.IGNORECASE)
             for m in pattern.finditer(text):
                 extra.append(Candidate(m.start(), m.end(), label, 0.5, "repeat"))
         return extra

@@ -125,7 +125,7 @@ class HospitalRecognizer(Recognizer):
                 continue
             if holy and base not in ("cross", "name", "family", "spirit", "trinity", "redeemer", "angels", "ghost"):
                 continue
-            if name.islower() and not text.islower():
+            if name.islower() and not text.islower() and not holy:
                 continue
             out.append(Candidate(m.start(), m.end(), self.LABEL, 0.8, self.name))
         for m in self._BEFORE_FACILITY.finditer(text):
@@ -232,7 +232,8 @@ class PlaceRecognizer(Recognizer):
             elif self._PREP.search(before[-16:]):
                 if _DOSE_AFTER.match(text, m.end()) or EPONYM_AFTER.match(text, m.end()):
                     continue  # "on azathioprine 100 mg", "Ottawa ankle rules"
-                if not self._plain(w) and len(w) >= 4 and lw not in lex.first_names and (
+                ward = re.match(r"\s*\d{1,2}\b", text[m.end() :]) is not None and not lex.is_everyday(lw) and len(w) >= 5
+                if ward or not self._plain(w) and len(w) >= 4 and lw not in lex.first_names and (
                     self._FOLLOW.match(text, m.end()) or (not upper_text and w[:1].isupper() and not w.isupper())
                 ):
                     out.append(Candidate(m.start(), m.end(), self.LABEL, 0.6, self.name))
