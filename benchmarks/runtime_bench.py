@@ -99,6 +99,10 @@ def side_ours(model: str, repeats: int, variant: str) -> dict[str, Any]:
                               "onnx_file": clf.onnx_file.name, "max_length": bundle.max_length}
     result["latency"] = _latency(lambda t: clf.predict([t]), texts, repeats)
     result["windows_long_mean"] = round(statistics.mean(p.windows for p in clf.predict(texts["long"])), 2)
+    # Single-thread CPU time per call: robust to other jobs on a shared machine.
+    os.environ["TRIAGE_APP_ORT_THREADS"] = "1"
+    single = OnnxClassifier(bundle, "single thread", device="cpu")
+    result["cpu_latency_1thread"] = _latency(lambda t: single.predict([t]), texts, repeats, time.process_time)
     result["throughput_batch32"] = _throughput(lambda batch: clf.predict(batch), texts)
     result.update({f"final_{k}": v for k, v in _rss().items()})
     return result
@@ -121,11 +125,13 @@ def side_pipeline(model: str, repeats: int) -> dict[str, Any]:
     with torch.inference_mode():
         result["latency"] = _latency(lambda t: pipe(t, **kwargs), texts, repeats)
         result["throughput_batch32"] = _throughput(lambda batch: pipe(batch, batch_size=32, **kwargs), texts)
+        torch.set_num_threads(1)
+        result["cpu_latency_1thread"] = _latency(lambda t: pipe(t, **kwargs), texts, repeats, time.process_time)
     result.update({f"final_{k}": v for k, v in _rss().items()})
     return result
 
 
-def _latency(fn: Any, texts: dict[str, list[str]], repeats: int) -> dict[str, Any]:
+def _latency(fn: Any, texts: dict[str, list[str]], repeats: int, clock: Any = time.perf_counter) -> dict[str, Any]:
     out = {}
     for bucket, items in texts.items():
         for text in items[:3]:
@@ -133,9 +139,9 @@ def _latency(fn: Any, texts: dict[str, list[str]], repeats: int) -> dict[str, An
         samples = []
         for i in range(repeats):
             text = items[i % len(items)]
-            t = time.perf_counter()
+            t = clock()
             fn(text)
-            samples.append((time.perf_counter() - t) * 1000)
+            samples.append((clock() - t) * 1000)
         out[bucket] = _percentiles(samples)
     return out
 
@@ -172,6 +178,80 @@ def rules_timing() -> dict[str, Any]:
     t = time.process_time()
     rules.evaluate(worst)
     return {"cases": len(samples), **(_percentiles(samples) if samples else {}), "worst_20k_negated_cpu_ms": round((time.process_time() - t) * 1000, 1)}
+
+
+def onnx_variants(model: str, lengths: tuple[int, ...] = (16, 64, 200), reps: int = 20) -> dict[str, Any]:
+    """Single-thread CPU time of one forward pass per ONNX variant vs torch eager, same weights.
+
+    Exports fp32 ONNX from the bundle's safetensors into a temp folder (the bundle may ship only
+    int8), quantises it with plain dynamic int8 (per-tensor), and times the bundle's own ONNX too.
+    Also reports the largest logit difference from fp32 (accuracy cost of each variant).
+    """
+    import tempfile
+
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModelForSequenceClassification
+
+    torch.set_num_threads(1)
+    net = AutoModelForSequenceClassification.from_pretrained(model, local_files_only=True, use_safetensors=True).float().eval()
+
+    class Wrapper(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, a: Any, b: Any, c: Any) -> Any:
+            return self.net(input_ids=a, attention_mask=b, token_type_ids=c).logits
+
+    tmp = Path(tempfile.mkdtemp(prefix="onnx-variants-"))
+    ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102]])
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    torch.onnx.export(Wrapper(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(tmp / "fp32.onnx"), input_names=names,
+                      output_names=["logits"], dynamic_axes={n: {0: "b", 1: "s"} for n in names}, opset_version=17, dynamo=False)
+    quantize_dynamic(str(tmp / "fp32.onnx"), str(tmp / "dyn_int8.onnx"), weight_type=QuantType.QInt8, per_channel=False)
+
+    def session(path: Path) -> Any:
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+    variants = {"onnx fp32 (exported here)": tmp / "fp32.onnx", "onnx dynamic int8 per-tensor (here)": tmp / "dyn_int8.onnx"}
+    manifest = json.loads((Path(model) / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("int8", "fp32"):
+        rel = (manifest.get("onnx") or {}).get(key)
+        if rel:
+            variants[f"bundle {rel}"] = Path(model) / rel
+    sessions = {name: session(path) for name, path in variants.items()}
+    out: dict[str, Any] = {}
+    rng = np.random.RandomState(0)
+    for length in lengths:
+        arr = rng.randint(1000, 20000, (1, length)).astype(np.int64)
+        arr[0, 0], arr[0, -1] = 101, 102
+        feed = {"input_ids": arr, "attention_mask": np.ones_like(arr), "token_type_ids": np.zeros_like(arr)}
+        row: dict[str, Any] = {}
+        ref = sessions["onnx fp32 (exported here)"].run(None, feed)[0]
+        for name, sess in sessions.items():
+            logits = sess.run(None, feed)[0]
+            t = time.process_time()
+            for _ in range(reps):
+                sess.run(None, feed)
+            row[name] = {"cpu_ms": round((time.process_time() - t) / reps * 1000, 2), "max_logit_diff": round(float(np.abs(logits - ref).max()), 3)}
+        tens = torch.from_numpy(arr)
+        with torch.inference_mode():
+            net(input_ids=tens)
+            t = time.process_time()
+            for _ in range(reps):
+                net(input_ids=tens, attention_mask=torch.ones_like(tens))
+            row["torch eager fp32"] = {"cpu_ms": round((time.process_time() - t) / reps * 1000, 2), "max_logit_diff": 0.0}
+        out[str(length)] = row
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)
+    return out
 
 
 # --- driver -----------------------------------------------------------------------------------
@@ -221,6 +301,10 @@ def markdown(report: dict[str, Any]) -> str:
             a, b, c = cell(ours, "latency", bucket, pct), cell(int8, "latency", bucket, pct), cell(pipe, "latency", bucket, pct)
             ratio = f"{c / a:.1f}x" if isinstance(a, int | float) and isinstance(c, int | float) and a else "n/a"
             lines.append(f"| {bucket} text, {pct.split('_')[0]} latency (ms) | {a} | {b} | {c} | {ratio} |")
+    for bucket in ("short", "medium", "long"):
+        a, b, c = (cell(side, "cpu_latency_1thread", bucket, "p50_ms") for side in (ours, int8, pipe))
+        ratio = f"{c / a:.1f}x" if isinstance(a, int | float) and isinstance(c, int | float) and a else "n/a"
+        lines.append(f"| {bucket} text, p50 **CPU time**, 1 thread (ms) | {a} | {b} | {c} | {ratio} |")
     a, b, c = (cell(s, "throughput_batch32", "texts_per_s") for s in (ours, int8, pipe))
     ratio = f"{a / c:.1f}x" if isinstance(a, int | float) and isinstance(c, int | float) and c else "n/a"
     lines.append(f"| throughput at batch 32 (texts/s) | {a} | {b} | {c} | {ratio} |")
@@ -236,6 +320,15 @@ def markdown(report: dict[str, Any]) -> str:
         f"Long texts: ours reads every token in overlapping windows (mean {cell(ours, 'windows_long_mean')} windows per long note); "
         "the pipeline truncates to max_length, so on long notes it does less work and can miss the end of the note."
     )
+    variants = report.get("onnx_variants") or {}
+    if variants and "error" not in variants:
+        names = list(next(iter(variants.values())))
+        lines += ["", "One forward pass, batch 1, **single-thread CPU time** (ms; max |logit - fp32| in brackets):", ""]
+        lines.append("| tokens | " + " | ".join(names) + " |")
+        lines.append("|---" * (len(names) + 1) + "|")
+        for length, row in variants.items():
+            lines.append(f"| {length} | " + " | ".join(f"{row[n]['cpu_ms']} ({row[n]['max_logit_diff']})" for n in names) + " |")
+        lines.append("")
     r = report.get("rules", {})
     if r.get("cases"):
         lines.append(
@@ -249,8 +342,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default=str(ROOT / "models" / "default"))
     parser.add_argument("--repeats", type=int, default=40)
-    parser.add_argument("--side", choices=("ours", "pipeline"), help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=("ours", "pipeline", "variants"), help=argparse.SUPPRESS)
     parser.add_argument("--variant", default="default", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-variants", action="store_true", help="Skip the per-ONNX-variant forward-pass comparison.")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -259,6 +353,9 @@ def main() -> int:
         return 0
     if args.side == "pipeline":
         print(json.dumps(side_pipeline(args.model, args.repeats)))
+        return 0
+    if args.side == "variants":
+        print(json.dumps(onnx_variants(args.model)))
         return 0
     if not (Path(args.model) / "manifest.json").is_file():
         print(f"no model bundle at {args.model}; nothing to benchmark", file=sys.stderr)
@@ -276,6 +373,8 @@ def main() -> int:
     report["ours_default"] = _run_side([*common, "--side", "ours"])
     report["ours_int8"] = _run_side([*common, "--side", "ours", "--variant", "int8"])
     report["pipeline"] = _run_side([*common, "--side", "pipeline"])
+    if not args.skip_variants:
+        report["onnx_variants"] = _run_side(["--model", args.model, "--side", "variants"])
     report["rules"] = rules_timing()
     report["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     out_dir = HERE / "out"
