@@ -61,6 +61,10 @@ class NameRecognizer(Recognizer):
          "cousin", "grandson", "granddaughter", "grandmother", "grandfather", "grandma", "grandpa", "granddtr",
          "stepson", "stepdaughter", "stepmother", "stepfather", "fiance", "fiancee", "girlfriend", "boyfriend", "proxy", "hcp"}
     )
+    #: Roles that are never clinical shorthand: any census surname after them is a name.
+    STRONG_ROLES: ClassVar[frozenset[str]] = frozenset(
+        {"ho", "resident", "intern", "fellow", "attending", "chaplain", "pastor", "rabbi", "lawyer", "attorney"}
+    )
     #: Roles written before a name like a title.
     ROLE_TITLES: ClassVar[frozenset[str]] = frozenset(
         {"ho", "np", "rn", "pa", "md", "resident", "intern", "fellow", "attending", "sw", "chaplain", "pastor", "rabbi", "lawyer", "attorney", "pcp"}
@@ -243,7 +247,9 @@ class NameRecognizer(Recognizer):
                 cand = tokens[nxt][2]
                 cbase = self._base(cand)
                 if not self._is_stop(cand) and (
-                    self._unknown(cand) or cbase in self.lexicon.first_names or cbase in self.lexicon.last_names
+                    self._unknown(cand)
+                    or (cbase in self.lexicon.first_names and not self.lexicon.is_everyday(cbase))
+                    or (cbase in self.lexicon.last_names and low in self.STRONG_ROLES)
                 ):
                     take_run(nxt, 0.8, first_cued=True)
             # 2. Credentials after: "Jean Hudson, RN", "HERMAN W. EMPERATRICE, RRT"

@@ -190,7 +190,7 @@ class PlaceRecognizer(Recognizer):
         re.IGNORECASE,
     )
     _PLACE_SUFFIX = re.compile(
-        r"\b(?P<phi>[A-Za-z][A-Za-z'-]+\s+(?:square|river|shore|mill|mills|air|haven|park|heights|falls|springs|beach|harbor|harbour|"
+        r"\b(?P<phi>(?:bel\s+air)|[A-Za-z][A-Za-z'-]+\s+(?:square|river|shore|mill|mills|haven|park|heights|falls|springs|beach|harbor|harbour|"
         r"valley|hills|creek|point|township|village|county|city|bay|lake|ridge|grove|junction|landing|station))\b",
         re.IGNORECASE,
     )
@@ -244,7 +244,7 @@ class PlaceRecognizer(Recognizer):
                 continue
             if lex.is_stopword(first) or first.lower() in lex.function_words or (first.islower() and not text.islower() and lex.is_common(first)):
                 continue
-            if lex.is_common(first) and not (first[:1].isupper()):
+            if lex.is_common(first) and (not first[:1].isupper() or upper_text) and first.lower() != "bel":
                 continue
             out.append(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.6, self.name))
         # "QUARTERMAIN7": a unit number glued to the place name goes with it
