@@ -250,6 +250,7 @@ class NameRecognizer(Recognizer):
                     self._unknown(cand)
                     or (cbase in self.lexicon.first_names and not self.lexicon.is_everyday(cbase))
                     or (cbase in self.lexicon.last_names and low in self.STRONG_ROLES)
+                    or (cbase in self.lexicon.first_names and _AFTER_NAME.match(text, tokens[nxt][1]) is not None)
                 ):
                     take_run(nxt, 0.8, first_cued=True)
             # 2. Credentials after: "Jean Hudson, RN", "HERMAN W. EMPERATRICE, RRT"

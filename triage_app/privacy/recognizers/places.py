@@ -244,7 +244,8 @@ class PlaceRecognizer(Recognizer):
                 continue
             if lex.is_stopword(first) or first.lower() in lex.function_words or (first.islower() and not text.islower() and lex.is_common(first)):
                 continue
-            if lex.is_common(first) and (not first[:1].isupper() or upper_text) and first.lower() != "bel":
+            directional = first.lower() in ("north", "south", "east", "west", "eastern", "western", "northern", "southern", "upper", "lower", "middle")
+            if lex.is_common(first) and (not first[:1].isupper() or upper_text) and first.lower() != "bel" and not directional:
                 continue
             out.append(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.6, self.name))
         # "QUARTERMAIN7": a unit number glued to the place name goes with it
