@@ -27,6 +27,7 @@ DATE_TABLE: list[tuple[str, list[tuple[str, str]]]] = [
     ("s/p pelvic fx4/97, right arm", [("4/97", D)]),
     ("He returned to OR on 7-8 for coiling", [("7-8", D)]),
     ("CABG '79, GERD", [("'79", D)]),
+    ("HAD TREATMENTS 10/03/10/04 AND DUE", [("10/03/10/04", D)]),
 ]
 
 KEEP_TABLE: list[str] = [

@@ -63,6 +63,8 @@ class DateRecognizer(Recognizer):
         ("iso", r"(?<![\w/.-])\d{4}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?(?![\w/.-]*\d)", 0.95),
         # 3/14/2024, 14/03/24, 3-14-2024, 14.03.2024
         ("dmy-mdy", r"(?<![\w/.-])\d{1,2}([/.-])\d{1,2}\1" + _YEAR + r"(?![\w/.]*\d)", 0.9),
+        # 10/03/10/04: two dates run together
+        ("md-md", r"(?<![\d/.])" + _MON_NUM + r"/" + _DAY + r"/" + _MON_NUM + r"/" + _DAY + r"(?![\d/]|\.\d)", 0.85),
         # 10/15-10/16, 6/30-7/2 (a range of dates)
         ("md-range", r"(?<![\d/.:+-])" + _MON_NUM + r"/" + _DAY + r"-" + _MON_NUM + r"/" + _DAY + r"(?![\w/%]|\.\d|:\d)", 0.85),
         # 3/14 (day-month without year, slash only)
