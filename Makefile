@@ -46,5 +46,8 @@ check-package: package
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
 
+screenshots: $(STAMP)
+	xvfb-run -a $(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf build dist .pytest_cache

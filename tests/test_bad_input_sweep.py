@@ -322,12 +322,10 @@ def test_full_disk_is_clear_and_keeps_saved_cases(
 FILE_ERROR_CASES = [
     pytest.param(["classify", "--no-progress", "-o", "{missing}/out.jsonl", "cough for two days"], None, "output",
                  marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-3: classify -o into a missing folder: traceback"), id="classify-output-missing-folder"),
-    pytest.param(["redact", "-o", "{missing}/out.jsonl", "seen by Dr Quimby"], None, "output",
-                 marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-3: redact -o into a missing folder: traceback"), id="redact-output-missing-folder"),
+    pytest.param(["redact", "-o", "{missing}/out.jsonl", "seen by Dr Quimby"], None, "output", id="redact-output-missing-folder"),
     pytest.param(["explain", "--format", "html", "-o", "{missing}/out.html", "chest pain"], None, "output",
                  marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-3: explain -o into a missing folder: traceback"), id="explain-output-missing-folder"),
-    pytest.param(["redact", "-i", "{junk}"], b"\xff\xfe\x00\x01 not utf-8 \x80\x81\n", "utf-8",
-                 marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-4: redact -i on a non-UTF-8 file: UnicodeDecodeError traceback"), id="redact-binary-file"),
+    pytest.param(["redact", "-i", "{junk}"], b"\xff\xfe\x00\x01 not utf-8 \x80\x81\n", "utf-8", id="redact-binary-file"),
     pytest.param(["classify", "--no-progress", "-i", "{junk}"], b"\xff\xfe\x00\x01 not utf-8 \x80\x81\n", "json", id="classify-binary-file"),
     pytest.param(["classify", "--no-progress", "-i", "{missing}/in.jsonl"], None, "does not exist", id="classify-missing-input"),
     pytest.param(["classify", "--no-progress", "-i", "{junk}"], b"", "record",
@@ -348,7 +346,6 @@ def test_cli_file_errors_are_clear(
     assert words in proc.stderr.lower() or words in proc.stdout.lower(), (proc.stdout, proc.stderr)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-7: --data-dir naming a file: FileExistsError traceback (cli.make_context / AppPaths.ensure)")
 def test_data_dir_that_is_a_file_is_a_clear_error(tiny_bundle: Path, tmp_path: Path) -> None:  # noqa: F811
     not_a_dir = tmp_path / "data-is-a-file"
     not_a_dir.write_text("x", encoding="utf-8")

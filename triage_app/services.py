@@ -366,6 +366,10 @@ class TriageService:
                 f"You chose level {final_level}, but the suggestion is level {result.final_level}.",
                 "Give a reason for the override.",
             )
+        if overridden:
+            # Clinicians type free text here too ("discussed with Dr Patel"): it is stored and
+            # printed, so it goes through the same redaction as the complaint.
+            reason = self.redact(reason).text
         clinician = clinician or self.settings.clinician_name
         record = CaseRecord(
             case_id=uuid.uuid4().hex,

@@ -54,8 +54,21 @@ class AppPaths:
 
     def ensure(self) -> AppPaths:
         """Create the directories (user-only permissions where the OS supports it)."""
+        from triage_app.core.errors import ConfigError
+
         for d in self.all_dirs():
-            d.mkdir(parents=True, exist_ok=True)
+            try:
+                d.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                raise ConfigError(
+                    f"The data folder {d} cannot be created: a file is in the way.",
+                    "Point --data-dir / TRIAGE_APP_DATA_DIR / data_dir at a folder, or move the file.",
+                ) from None
+            except PermissionError:
+                raise ConfigError(
+                    f"No permission to create the data folder {d}.",
+                    "Choose a folder you can write to (--data-dir / TRIAGE_APP_DATA_DIR / data_dir).",
+                ) from None
             try:
                 os.chmod(d, 0o700)
             except OSError:  # pragma: no cover - e.g. Windows ACLs
