@@ -357,7 +357,6 @@ def test_data_dir_that_is_a_file_is_a_clear_error(tiny_bundle: Path, tmp_path: P
 # ---- information only in the text ----------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-8: infant fever stated only in the text (no structured age) is not escalated (core rules)")
 @pytest.mark.parametrize(
     "text",
     ["3 week old baby with temperature 38.5, feeding poorly", "6 week old infant, febrile 38.3, irritable",
@@ -370,7 +369,6 @@ def test_infant_fever_in_the_text_alone_escalates(service: TriageService, text: 
     assert result.final_level <= 2
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-9: common respiratory-distress phrasings raise no red flag (resources/safety_rules.json)")
 @pytest.mark.parametrize(
     "text",
     ["severe shortness of breath, cannot complete sentences", "in respiratory distress since this morning",

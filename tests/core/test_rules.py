@@ -266,3 +266,128 @@ def test_longest_allowed_note_of_negated_mentions_is_handled() -> None:
     assert [e.rule for e in RULES.evaluate(Intake(note, age_years=0.1))] == []
     note = ("no fever, " * 1999) + "fever"
     assert "flag.infant_fever_reported" in {e.rule for e in RULES.evaluate(Intake(note[:20_000], age_years=0.1))}
+
+
+# --- infant fever stated only in the text (QA-8) ----------------------------------------------
+
+INFANT_FEVER_TEXT_TABLE: list[tuple[str, bool]] = [
+    # (note text with the age field empty, infant fever escalation expected at level <= 2)
+    ("3 week old baby with temperature 38.5, feeding poorly", True),
+    ("6 week old infant, febrile 38.3, irritable", True),
+    ("2 month old, fever since this morning, not feeding", True),
+    ("6 wk old, T 38.5", True),
+    ("2/12 old, 38.4C, grizzly", True),
+    ("5 day old, temp 38.2", True),
+    ("neonate, hot to touch", True),
+    ("newborn with a fever", True),
+    ("3-week-old, febrile", True),
+    ("newborn, no fever, feeding well", False),  # negated
+    ("3 week old, afebrile, feeding well", False),
+    ("2 month old, denies fever", False),
+    ("35 year old with fever", False),  # not an infant: ESI paediatric fever bands do not apply
+    ("2 month history of fever", False),  # a duration, not an age
+    ("seen 2/12 ago with fever", False),  # "2/12" without "old" is not an age
+]
+
+
+@pytest.mark.parametrize(("text", "fires"), INFANT_FEVER_TEXT_TABLE)
+def test_infant_fever_from_the_text_alone(text: str, fires: bool) -> None:
+    fired = rules_for(text, age=None)
+    fever = {k: v for k, v in fired.items() if k in ("flag.infant_fever_reported", "vitals.infant_fever")}
+    assert bool(fever) is fires, fired
+    assert all(level <= 2 for level in fever.values())
+
+
+def test_structured_age_wins_over_the_text_age() -> None:
+    # The age field says 30 years: a "3 week old" in the note (e.g. a relative) does not count.
+    assert "flag.infant_fever_reported" not in rules_for("her 3 week old is at home; she has a fever", age=30)
+
+
+def test_text_age_evidence_says_it_came_from_the_text() -> None:
+    esc = [e for e in RULES.evaluate(Intake("3 week old, temp 38.5")) if e.rule == "vitals.infant_fever"]
+    assert esc and "note text" in esc[0].evidence and "3 week old" in esc[0].evidence
+
+
+# --- respiratory distress phrasings (QA-9) --------------------------------------------------
+
+RESP_DISTRESS_TABLE: list[tuple[str, str | None, int]] = [
+    # (text, rule expected or None, its level)
+    ("severe shortness of breath, cannot complete sentences", "flag.respiratory_distress", 2),
+    ("unable to speak in full sentences", "flag.respiratory_distress", 2),
+    ("can't finish sentences", "flag.respiratory_distress", 2),
+    ("in respiratory distress since this morning", "flag.respiratory_distress", 2),
+    ("very short of breath, unable to finish sentences", "flag.respiratory_distress", 2),
+    ("struggling to breathe", "flag.respiratory_distress", 2),
+    ("using accessory muscles", "flag.respiratory_distress", 2),
+    ("tripoding on the trolley", "flag.respiratory_distress", 2),
+    ("gasping", "flag.severe_respiratory_distress", 1),
+    ("agonal breathing", "flag.respiratory_arrest", 1),
+    ("cyanosed", "flag.severe_respiratory_distress", 1),
+    ("blue lips", "flag.severe_respiratory_distress", 1),
+    ("severe respiratory distress", "flag.severe_respiratory_distress", 1),
+    ("no respiratory distress", None, 0),
+    ("not in respiratory distress, speaking full sentences", None, 0),
+    ("not cyanosed", None, 0),
+    ("denies shortness of breath", None, 0),
+]
+
+
+@pytest.mark.parametrize(("text", "rule", "level"), RESP_DISTRESS_TABLE)
+def test_respiratory_distress_phrasings(text: str, rule: str | None, level: int) -> None:
+    fired = rules_for(text)
+    resp = {k: v for k, v in fired.items() if "respiratory" in k}
+    if rule is None:
+        assert resp == {}, fired
+    else:
+        assert fired.get(rule) == level, fired
+
+
+def test_severe_distress_replaces_the_general_rule() -> None:
+    fired = rules_for("severe respiratory distress, cannot complete sentences")
+    assert fired.get("flag.severe_respiratory_distress") == 1 and "flag.respiratory_distress" not in fired
+
+
+# --- vital signs typed in the note --------------------------------------------------------------
+
+TEXT_VITALS_TABLE: list[tuple[str, dict[str, int]]] = [
+    # (text with empty structured vitals, expected {rule: level} among vitals.* rules)
+    ("BP 70/40, dizzy", {"vitals.hypotension": 2}),
+    ("BP 70/40 HR 130", {"vitals.shock": 1, "vitals.hr_high": 2}),
+    ("sats 84% on air", {"vitals.spo2_low": 1}),
+    ("SpO2 86% RA", {"vitals.spo2_low": 1}),
+    ("SpO2 91%", {"vitals.spo2_low": 2}),
+    ("HR 150", {"vitals.hr_high": 2}),
+    ("RR 36", {"vitals.rr_high": 2}),
+    ("GCS 8", {"vitals.gcs_low": 1}),
+    ("temp 40.2", {"vitals.hyperthermia": 2}),
+    ("temp 39.5", {}),
+    ("GCS 15", {}),
+    ("BP meds reviewed", {}),
+    ("BP 120/80, HR 72, sats 98%, RR 16, temp 36.8", {}),
+    ("seen 10/03/2024 and 12/10", {}),
+    ("vomiting for 24 hr 50 times", {}),
+    ("no HR 150 recorded", {}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TEXT_VITALS_TABLE)
+def test_vital_signs_typed_in_the_text(text: str, expected: dict[str, int]) -> None:
+    fired = {k: v for k, v in rules_for(text, age=None).items() if k.startswith("vitals.")}
+    assert fired == expected
+
+
+def test_structured_vitals_win_over_the_text() -> None:
+    # The structured SpO2 (98) is used; "sats 84%" in the note does not override it.
+    assert "vitals.spo2_low" not in rules_for("sats 84% earlier", spo2=98)
+    # An empty field is still filled from the text.
+    assert rules_for("BP 70/40", hr=80).get("vitals.hypotension") == 2
+
+
+def test_text_vitals_evidence_says_it_came_from_the_text() -> None:
+    esc = [e for e in RULES.evaluate(Intake("sats 84%")) if e.rule == "vitals.spo2_low"]
+    assert esc and "from the note text" in esc[0].evidence and "sats 84%" in esc[0].evidence
+
+
+@pytest.mark.parametrize("text", ["RR 16, HR 130", "sats 98% HR 130", "temp 37.2 HR 130", "HR: 130"])
+def test_heart_rate_after_another_vital_sign(text: str) -> None:
+    assert rules_for(text, age=None).get("vitals.hr_high") == 2

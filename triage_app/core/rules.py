@@ -15,6 +15,9 @@ Conventions:
 - ``requires_age`` and ``requires_pregnancy`` restrict a flag to an age range or to a
   pregnancy (the intake's ``pregnant`` field, or pregnancy mentioned in the text).
 - ``unless_rule``: a general flag is dropped when its more specific twin fired.
+- Vital signs and an infant's age typed in the note (:mod:`triage_app.core.text_vitals`) fill
+  ONLY the structured fields left empty; an escalation that needed them says so in its
+  evidence ("from the note text").
 - Severe pain (>= 7/10) escalates only with a high-risk central complaint (chest, abdomen,
   head, testis...), following ESI's "where the clinical picture supports it".
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from triage_app.core.intake import Intake, Vitals
 from triage_app.core.negation import mention_context
 from triage_app.core.paths import resources_dir
 from triage_app.core.results import Escalation
+from triage_app.core.text_vitals import TextValue, extract_text_age, extract_text_vitals
 
 RULES_FILE_NAME = "safety_rules.json"
 
@@ -161,9 +165,39 @@ class SafetyRules:
 
     # --- evaluation --------------------------------------------------------------------------
 
+    @staticmethod
+    def with_text_facts(intake: Intake) -> tuple[Intake, list[TextValue]]:
+        """The intake with empty vitals (and an empty age) filled from the note text.
+
+        Structured values always win; returns the values that were taken from the text.
+        """
+        used: list[TextValue] = []
+        fill: dict[str, float | int] = {}
+        for name, tv in extract_text_vitals(intake.text).items():
+            if getattr(intake.vitals, name) is None:
+                fill[name] = tv.value if name in ("spo2", "temp_c") else int(tv.value)
+                if not any(u.text == tv.text for u in used):
+                    used.append(tv)
+        age = intake.age_years
+        if age is None:
+            text_age = extract_text_age(intake.text)
+            if text_age is not None:
+                age = text_age.value
+                used.append(text_age)
+        if not used:
+            return intake, []
+        return replace(intake, age_years=age, vitals=replace(intake.vitals, **fill)), used
+
     def evaluate(self, intake: Intake) -> list[Escalation]:
         """All escalations for an intake (text already redacted), most urgent first."""
+        merged, used = self.with_text_facts(intake)
         out = self.evaluate_vitals(intake) + self.evaluate_text(intake)
+        if used:
+            plain = {(e.rule, e.min_level) for e in out}
+            note = "; ".join(f"'{tv.text}'" for tv in used)
+            for esc in self.evaluate_vitals(merged) + self.evaluate_text(merged):
+                if (esc.rule, esc.min_level) not in plain:
+                    out.append(replace(esc, reason=f"{esc.reason} (read from the note text)", evidence=f"{esc.evidence} [from the note text: {note}]"))
         seen: set[str] = set()
         unique = []
         for esc in sorted(out, key=lambda e: (e.min_level, e.rule)):
