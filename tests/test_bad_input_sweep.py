@@ -320,16 +320,13 @@ def test_full_disk_is_clear_and_keeps_saved_cases(
 # ---- CLI file errors: a clear message, never a traceback ------------------------------------
 
 FILE_ERROR_CASES = [
-    pytest.param(["classify", "--no-progress", "-o", "{missing}/out.jsonl", "cough for two days"], None, "output",
-                 marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-3: classify -o into a missing folder: traceback"), id="classify-output-missing-folder"),
+    pytest.param(["classify", "--no-progress", "-o", "{missing}/out.jsonl", "cough for two days"], None, "output", id="classify-output-missing-folder"),
     pytest.param(["redact", "-o", "{missing}/out.jsonl", "seen by Dr Quimby"], None, "output", id="redact-output-missing-folder"),
-    pytest.param(["explain", "--format", "html", "-o", "{missing}/out.html", "chest pain"], None, "output",
-                 marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-3: explain -o into a missing folder: traceback"), id="explain-output-missing-folder"),
+    pytest.param(["explain", "--format", "html", "-o", "{missing}/out.html", "chest pain"], None, "output", id="explain-output-missing-folder"),
     pytest.param(["redact", "-i", "{junk}"], b"\xff\xfe\x00\x01 not utf-8 \x80\x81\n", "utf-8", id="redact-binary-file"),
     pytest.param(["classify", "--no-progress", "-i", "{junk}"], b"\xff\xfe\x00\x01 not utf-8 \x80\x81\n", "json", id="classify-binary-file"),
     pytest.param(["classify", "--no-progress", "-i", "{missing}/in.jsonl"], None, "does not exist", id="classify-missing-input"),
-    pytest.param(["classify", "--no-progress", "-i", "{junk}"], b"", "record",
-                 marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason="QA-5: classify -i on an empty file exits 1 with no message"), id="classify-empty-file"),
+    pytest.param(["classify", "--no-progress", "-i", "{junk}"], b"", "record", id="classify-empty-file"),
 ]
 
 

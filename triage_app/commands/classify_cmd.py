@@ -47,6 +47,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 Record = tuple[str, dict[str, Any] | None, TriageError | None]
 
 
+def check_output_path(path: Path) -> None:
+    """Fail early, with a clear message, when ``--output`` cannot be a file to write."""
+    if path.is_dir():
+        raise InputError("output", f"The output path {path} is a folder, not a file.", "Give a file name, e.g. --output results.jsonl.")
+    if not path.parent.is_dir():
+        raise InputError("output", f"Could not write the output file {path}: the folder {path.parent} does not exist.", "Create the folder first, or choose another --output path.")
+
+
+def open_output(path: Path) -> TextIO:
+    """``path`` opened for writing; an OSError becomes a clear :class:`InputError`."""
+    check_output_path(path)
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError("output", f"Could not write the output file {path} ({exc.strerror or type(exc).__name__}).", "Check the folder exists and you may write there, or choose another --output path.") from exc
+
+
 def _error_record(rid: str, exc: TriageError) -> dict[str, Any]:
     return {"id": rid, "error": {"type": type(exc).__name__, "field": getattr(exc, "field", None), "message": str(exc)}}
 
@@ -138,13 +155,17 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         records = [(str(n), {"text": text}, None) for n, text in enumerate(args.texts, start=1)]
     else:
         raise InputError("texts", "Nothing to classify.", "Give texts, --input FILE, or '-' for stdin.")
+    if args.input is not None and not records:
+        raise InputError("input", f"There are no records in {args.input}: the file is empty or holds only a header.", "Give a JSONL file (one record per line) or a CSV file with a header and at least one row.")
+    if args.output:
+        check_output_path(args.output)
 
     service = TriageService.from_settings(ctx.settings, ctx.paths, open_store=False)
     if service.model_error is not None:
         raise service.model_error
     print(f"device: {service.device_status}", file=sys.stderr)
 
-    out: TextIO = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    out: TextIO = open_output(args.output) if args.output else sys.stdout
     ok = 0
     try:
         from tqdm import tqdm
@@ -173,4 +194,4 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     return 0 if ok else 1
 
 
-__all__ = ["read_records", "register", "result_record", "run"]
+__all__ = ["check_output_path", "open_output", "read_records", "register", "result_record", "run"]

@@ -98,12 +98,31 @@ def _model_dir(ctx: Any) -> Path:
     return Path(configured) if configured else default_models_dir() / "default"
 
 
+def check_output_path(path: Path) -> None:
+    """Fail early, with a clear message, when ``--output`` cannot be a file to write."""
+    if path.is_dir():
+        raise InputError("output", f"The output path {path} is a folder, not a file.", "Give a file name, e.g. --output results.jsonl.")
+    if not path.parent.is_dir():
+        raise InputError("output", f"Could not write the output file {path}: the folder {path.parent} does not exist.", "Create the folder first, or choose another --output path.")
+
+
+def open_output(path: Path) -> TextIO:
+    """``path`` opened for writing; an OSError becomes a clear :class:`InputError`."""
+    check_output_path(path)
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError("output", f"Could not write the output file {path} ({exc.strerror or type(exc).__name__}).", "Check the folder exists and you may write there, or choose another --output path.") from exc
+
+
 def run(args: argparse.Namespace, ctx: Any) -> int:
     from triage_app.ml.attribution_render import html_document, legend_ansi, render_ansi, render_html
     from triage_app.ml.runtime import load_classifier
 
     method = args.method or getattr(ctx.settings, "explanation_method", "fast") or "fast"
     records = list(_records(args))  # validate all input before loading the model
+    if args.output:
+        check_output_path(Path(args.output))
     device = getattr(ctx.settings, "device", "auto")
     classifier = load_classifier(_model_dir(ctx), device)
     print(f"model: {classifier.info.name} {classifier.info.version} on {classifier.device_status}", file=sys.stderr)
@@ -142,7 +161,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         )
     log.info("explained %d texts with method %s", len(rows), method)
 
-    out: TextIO = Path(args.output).open("w", encoding="utf-8") if args.output else sys.stdout
+    out: TextIO = open_output(Path(args.output)) if args.output else sys.stdout
     try:
         if args.format == "jsonl":
             for row in rows:
