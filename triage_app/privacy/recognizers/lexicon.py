@@ -145,7 +145,7 @@ def _census_names(filename: str, limit: int | None = None) -> frozenset[str]:
 
 def _english_words() -> frozenset[str]:
     try:
-        blob = importlib_resources.files("english_words").joinpath("data", "web2_alpha.pickle").read_bytes()
+        blob = importlib_resources.files("english_words").joinpath("data").joinpath("web2_alpha.pickle").read_bytes()
     except ModuleNotFoundError as exc:  # pragma: no cover - install problem
         raise DependencyError(
             "The English word list (package 'english-words') is not installed.", "pip install english-words"
