@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from triage_app.commands.command_io import check_output_path, open_output
 from triage_app.core.errors import InputError, TriageError
 from triage_app.core.intake import VITAL_RANGES, Intake
 
@@ -47,21 +48,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 Record = tuple[str, dict[str, Any] | None, TriageError | None]
 
 
-def check_output_path(path: Path) -> None:
-    """Fail early, with a clear message, when ``--output`` cannot be a file to write."""
-    if path.is_dir():
-        raise InputError("output", f"The output path {path} is a folder, not a file.", "Give a file name, e.g. --output results.jsonl.")
-    if not path.parent.is_dir():
-        raise InputError("output", f"Could not write the output file {path}: the folder {path.parent} does not exist.", "Create the folder first, or choose another --output path.")
 
 
-def open_output(path: Path) -> TextIO:
-    """``path`` opened for writing; an OSError becomes a clear :class:`InputError`."""
-    check_output_path(path)
-    try:
-        return path.open("w", encoding="utf-8")
-    except OSError as exc:
-        raise InputError("output", f"Could not write the output file {path} ({exc.strerror or type(exc).__name__}).", "Check the folder exists and you may write there, or choose another --output path.") from exc
+
+
 
 
 def _error_record(rid: str, exc: TriageError) -> dict[str, Any]:
@@ -194,4 +184,4 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     return 0 if ok else 1
 
 
-__all__ = ["check_output_path", "open_output", "read_records", "register", "result_record", "run"]
+__all__ = ["read_records", "register", "result_record", "run"]

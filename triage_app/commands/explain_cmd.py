@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from triage_app.commands.command_io import check_output_path, iter_text_objects, open_output
 from triage_app.core.errors import InputError
 from triage_app.core.paths import default_models_dir
 
@@ -58,15 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _records_from_jsonl(stream: TextIO, source: str) -> Iterator[tuple[Any, str, int | None]]:
-    for lineno, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError("text", f"{source} line {lineno} is not valid JSON.", "Write one JSON object per line.") from exc
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise InputError("text", f'{source} line {lineno} has no string "text" field.', 'Give each line {"id": ..., "text": "..."}.')
+    for lineno, obj in iter_text_objects(stream, source):
         target = obj.get("target_level")
         if target is not None:
             if isinstance(target, bool) or not isinstance(target, int | str) or str(target) not in {"1", "2", "3", "4", "5"}:
@@ -98,21 +91,10 @@ def _model_dir(ctx: Any) -> Path:
     return Path(configured) if configured else default_models_dir() / "default"
 
 
-def check_output_path(path: Path) -> None:
-    """Fail early, with a clear message, when ``--output`` cannot be a file to write."""
-    if path.is_dir():
-        raise InputError("output", f"The output path {path} is a folder, not a file.", "Give a file name, e.g. --output results.jsonl.")
-    if not path.parent.is_dir():
-        raise InputError("output", f"Could not write the output file {path}: the folder {path.parent} does not exist.", "Create the folder first, or choose another --output path.")
 
 
-def open_output(path: Path) -> TextIO:
-    """``path`` opened for writing; an OSError becomes a clear :class:`InputError`."""
-    check_output_path(path)
-    try:
-        return path.open("w", encoding="utf-8")
-    except OSError as exc:
-        raise InputError("output", f"Could not write the output file {path} ({exc.strerror or type(exc).__name__}).", "Check the folder exists and you may write there, or choose another --output path.") from exc
+
+
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:

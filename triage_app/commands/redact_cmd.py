@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from triage_app.commands.command_io import iter_text_objects, open_output
 from triage_app.core.errors import InputError
 
 
@@ -32,15 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _records_from_jsonl(stream: TextIO, source: str) -> Iterator[tuple[Any, str]]:
-    for lineno, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError("text", f"{source} line {lineno} is not valid JSON.", "Write one JSON object per line.") from exc
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise InputError("text", f'{source} line {lineno} has no string "text" field.', 'Give each line {"id": ..., "text": "..."}.')
+    for lineno, obj in iter_text_objects(stream, source):
         yield obj.get("id", lineno), obj["text"]
 
 
@@ -71,13 +64,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     out: TextIO
     close = False
     if args.output:
-        target = Path(args.output)
-        if not target.parent.is_dir():
-            raise InputError("text", f"The output folder {target.parent} does not exist.", "Create it or choose another --output path.")
-        try:
-            out = target.open("w", encoding="utf-8")
-        except OSError as exc:
-            raise InputError("text", f"Cannot write the output file {target} ({type(exc).__name__}).", "Choose a writable --output path.") from exc
+        out = open_output(Path(args.output))
         close = True
     else:
         out = sys.stdout
