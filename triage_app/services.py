@@ -56,6 +56,17 @@ class PassThroughRedactor:
         return RedactedText(text=text, spans=())
 
 
+def open_case_store(
+    paths: AppPaths, passphrase_provider: Callable[[bool], str | None] | None = None
+) -> tuple[CaseRepository, AuditSink]:
+    """Obtain the data key (keyring or passphrase), then open the encrypted store and the audit log."""
+    keys = _required_module("triage_app.privacy.keys", "the encrypted case store")
+    store = _required_module("triage_app.privacy.store", "the encrypted case store")
+    audit_mod = _required_module("triage_app.privacy.audit", "the audit log")
+    key = keys.obtain_data_key(paths, passphrase_provider=passphrase_provider)
+    return store.CaseStore.open(paths.store_path, key), audit_mod.AuditLog(paths.audit_path)
+
+
 def _optional_module(name: str) -> Any | None:
     """Import ``name``; None only if that module itself is absent (a broken dependency raises)."""
     try:
@@ -161,12 +172,7 @@ class TriageService:
         repository: CaseRepository | None = None
         audit: AuditSink | None = None
         if open_store:
-            keys = _required_module("triage_app.privacy.keys", "the encrypted case store")
-            store = _required_module("triage_app.privacy.store", "the encrypted case store")
-            audit_mod = _required_module("triage_app.privacy.audit", "the audit log")
-            key = keys.obtain_data_key(paths, passphrase_provider=passphrase_provider)
-            repository = store.CaseStore.open(paths.store_path, key)
-            audit = audit_mod.AuditLog(paths.audit_path)
+            repository, audit = open_case_store(paths, passphrase_provider)
 
         def pdf_renderer(record: CaseRecord, out: Path, **kwargs: Any) -> Path:
             pdf = _required_module("triage_app.reporting.pdf", "PDF export")
@@ -455,6 +461,7 @@ def _required_module(name: str, feature: str) -> Any:
 __all__ = [
     "DEFAULT_MIN_TOP_PROBABILITY",
     "NO_REDACTOR_WARNING",
+    "open_case_store",
     "SPLIT_MIN_PROBABILITY",
     "PassThroughRedactor",
     "TriageService",

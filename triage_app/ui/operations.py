@@ -121,12 +121,9 @@ def default_service_factory(settings: Settings, paths: AppPaths) -> Any:
 
 def default_store_opener(paths: AppPaths, passphrase_provider: PassphraseProvider | None) -> tuple[Any, Any]:
     """Obtain the data key (keyring or passphrase), open the store and the audit log."""
-    from triage_app.privacy.audit import AuditLog
-    from triage_app.privacy.keys import obtain_data_key
-    from triage_app.privacy.store import CaseStore
+    from triage_app.services import open_case_store
 
-    key = obtain_data_key(paths, passphrase_provider=passphrase_provider)
-    return CaseStore.open(paths.store_path, key), AuditLog(paths.audit_path)
+    return open_case_store(paths, passphrase_provider)
 
 
 def load_service(settings: Settings, paths: AppPaths, factory: ServiceFactory = default_service_factory) -> Operation:
