@@ -200,3 +200,42 @@ def test_failed_int8_parity_without_room_for_fp32_ships_torch_only(tmp_path: Pat
     clf = runtime.load_classifier(tmp_path / "out", device="cpu")
     assert type(clf).__name__ == "TorchClassifier"
     assert len(clf.predict_levels(["arrest", "refill"])) == 2
+
+
+def test_no_onnx_bundle_then_export_command_adds_onnx(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Train on one machine without ONNX (as on a GPU box), export on another: the CLI path end to end."""
+    from triage_app.cli import main
+    from triage_app.ml.bundle import load_bundle
+
+    base = _make_base(tmp_path / "base")
+    data = tmp_path / "c.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in _rows(60, 1, "train") + _rows(20, 2, "validation")) + "\n", encoding="utf-8")
+    test = tmp_path / "t.jsonl"
+    test.write_text("\n".join(json.dumps(r) for r in _rows(20, 3, None)) + "\n", encoding="utf-8")
+    out = tmp_path / "gpu_trained"
+    common = ["--data-dir", str(tmp_path / "appdata")]
+    assert main([*common, "train", "--data", str(data), "--base", str(base), "--out", str(out), "--epochs", "1",
+                 "--max-length", "16", "--batch-size", "16", "--freeze-layers", "0", "--max-minutes", "0",
+                 "--test-data", str(test), "--no-progress", "--device", "cpu", "--no-onnx"]) == 0
+    assert "ONNX export skipped" in capsys.readouterr().out
+    assert not list(out.glob("*.onnx"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["onnx"]["default"] is None
+    load_bundle(out)  # hashes verify for a torch-only bundle
+
+    assert main([*common, "export", "--model", str(out), "--test-data", str(test)]) == 0
+    printed = capsys.readouterr().out
+    assert "fp32 ONNX vs torch" in printed
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    onnx_files = sorted(p.name for p in out.glob("*.onnx"))
+    assert onnx_files, "export wrote no ONNX file"
+    assert manifest["onnx"]["default"] in (*onnx_files, None)
+    assert manifest["onnx"]["fp32_onnx_agreement"] >= 0.99
+    assert set(onnx_files) <= set(manifest["files"])
+    load_bundle(out)  # every hash rewritten
+
+
+def test_export_command_rejects_a_folder_that_is_not_a_bundle(tmp_path: Path) -> None:
+    from triage_app.cli import main
+
+    assert main(["--data-dir", str(tmp_path / "d"), "export", "--model", str(tmp_path)]) != 0

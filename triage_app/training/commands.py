@@ -13,6 +13,7 @@ TRAINING_COMMAND_MODULES: tuple[str, ...] = (
     "triage_app.training.corpus_cmd",
     "triage_app.training.train_cmd",
     "triage_app.training.evaluate_cmd",
+    "triage_app.training.export_cmd",
 )
 
 

@@ -179,12 +179,16 @@ def fine_tune_bundle(
     generated: bool | None = None,
     say: Callable[[str], None] = print,
     progress: bool = True,
+    export_onnx: bool = True,
 ) -> dict[str, Any]:
     """Train, calibrate, export and write the bundle at ``out_dir``.
 
     Args:
         generated: Whether the data is the generated corpus (for the model card); default: the
             file is the built-in corpus.
+        export_onnx: False writes a torch-only bundle (the runtime serves it through torch);
+            ``triage-app export --model DIR`` adds the ONNX files later, e.g. after training on
+            a GPU machine and copying the folder to the CPU workstations that will run it.
 
     Returns:
         The manifest written.
@@ -237,11 +241,16 @@ def fine_tune_bundle(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     work = Path(tempfile.mkdtemp(prefix="triage-export-"))
     try:
-        gate = export_with_parity_gate(cpu_model, parity_ids, pad_id, temperature, decision, parity_name, staging, work, say)
-        default_onnx, fp32_name, int8_name, deployed_logits = gate.default_onnx, gate.fp32_name, gate.int8_name, gate.deployed_logits
-        q_report, recipe, fp32_report = gate.int8_report, gate.recipe, gate.fp32_report
-        if deployed_logits is None:
+        gate = (export_with_parity_gate(cpu_model, parity_ids, pad_id, temperature, decision, parity_name, staging, work, say)
+                if export_onnx else None)
+        if gate is None:
+            say("ONNX export skipped (--no-onnx): a torch-only bundle; add ONNX later with triage-app export --model DIR")
+            default_onnx = fp32_name = int8_name = None
             deployed_logits = torch_logits
+        else:
+            default_onnx, fp32_name, int8_name, deployed_logits = gate.default_onnx, gate.fp32_name, gate.int8_name, gate.deployed_logits
+            if deployed_logits is None:
+                deployed_logits = torch_logits
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -294,19 +303,22 @@ def fine_tune_bundle(
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items() if k != "base"},
         "history": outcome.history,
     }
-    onnx_info = {
-        "default": default_onnx,
-        "fp32": fp32_name,
-        "int8": int8_name,
-        "int8_agreement": round(q_report.agreement, 6),
-        "int8_argmax_agreement": round(q_report.argmax_agreement, 6),
-        "int8_decision_agreement": round(q_report.decision_agreement, 6),
-        "max_prob_diff": round(q_report.max_prob_diff, 6),
-        "parity_dataset": parity_name,
-        "int8_recipe": recipe.name,
-        "fp32_onnx_agreement": round(fp32_report.agreement, 6),
-        "opset": ONNX_OPSET,
-    }
+    onnx_info: dict[str, Any] = {"default": None, "fp32": None, "int8": None, "opset": ONNX_OPSET,
+                                 "note": "not exported yet: run triage-app export --model DIR"}
+    if gate is not None:
+        onnx_info = {
+            "default": default_onnx,
+            "fp32": fp32_name,
+            "int8": int8_name,
+            "int8_agreement": round(gate.int8_report.agreement, 6),
+            "int8_argmax_agreement": round(gate.int8_report.argmax_agreement, 6),
+            "int8_decision_agreement": round(gate.int8_report.decision_agreement, 6),
+            "max_prob_diff": round(gate.int8_report.max_prob_diff, 6),
+            "parity_dataset": parity_name,
+            "int8_recipe": gate.recipe.name,
+            "fp32_onnx_agreement": round(gate.fp32_report.agreement, 6),
+            "opset": ONNX_OPSET,
+        }
     manifest = base_manifest(
         name=name or out_dir.name,
         version=version,

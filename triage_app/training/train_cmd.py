@@ -36,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--test-data", help="Labelled file for reporting and int8 parity only (default: the hand-written test set).")
     p.add_argument("--no-progress", action="store_true", help="Hide progress bars.")
     p.add_argument(
+        "--no-onnx", action="store_true",
+        help="Skip the ONNX export: write a torch-only bundle (e.g. when training on a GPU machine); "
+        "add the ONNX files later on the target with: triage-app export --model DIR.",
+    )
+    p.add_argument(
         "--device", dest="train_device", choices=("auto", "cpu", "cuda"), default="auto",
         help="Training device: auto (CUDA when available, else CPU), cpu or cuda.",
     )
@@ -78,6 +83,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     manifest = fine_tune_bundle(
         config, data_path, Path(args.out), name=args.name, version=args.bundle_version,
         test_path=test_path, say=say, progress=not args.no_progress,
+        export_onnx=not args.no_onnx,
     )
     print(f"done: {args.out} (sha256 {manifest['sha256'][:12]}…, default runtime {manifest['onnx']['default']})")
     return 0
