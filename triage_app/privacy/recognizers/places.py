@@ -6,6 +6,7 @@ import re
 from typing import ClassVar
 
 from triage_app.privacy.recognizers.base import Candidate, Recognizer
+from triage_app.privacy.recognizers.facilities import GENERIC_FACILITY_WORDS
 from triage_app.privacy.recognizers.names import EPONYM_AFTER
 
 #: A dose right after a word: "on azathioprine 100 mg" is a drug, not "on Ward 2".
@@ -106,6 +107,8 @@ class HospitalRecognizer(Recognizer):
         kept: list[tuple[int, int]] = []
         for s, e in reversed(words):
             w = text[s:e].lower()
+            if w in GENERIC_FACILITY_WORDS and w not in ("general", "county", "city", "community", "regional", "state"):
+                break  # "outside hospital", "local hospital": generic, not a name
             if self.lexicon.is_stopword(w) or w in self.lexicon.states or w in ("general", "the", "county", "city", "community", "regional", "state", "children's", "womens", "women's", "veterans", "and", "of"):
                 if w in ("general", "county", "city", "community", "regional", "of") and kept:
                     continue
@@ -134,7 +137,11 @@ class HospitalRecognizer(Recognizer):
             words = self._proper_words(text, m.start("phi"), m.end("phi"), allow_common=not weak and not text.isupper())
             if weak:
                 words = [(s, e) for s, e in words if text[s:e][:1].isupper() and not text[s:e].isupper() or not self.lexicon.is_common(text[s:e])]
-            if facility.startswith("memorial"):
+            if facility.startswith(("clinic", "infirmary", "health", "care", "hospice")) and any(
+                self.lexicon.is_everyday(p) for s, e in words for p in re.split(r"[-']", text[s:e]) if p
+            ):
+                words = []  # "Memory Clinic", "Walk-in Clinic": a specialty or service, not a name
+            if facility.startswith("memorial") and words:
                 # "Harford Memorial", "Memorial Hospital": Memorial is part of the name
                 mem = m.end("phi") + len(text[m.end("phi") : m.end()]) - len(text[m.end("phi") : m.end()].lstrip())
                 words = [*words, (mem, mem + len("memorial"))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from triage_app.privacy.recognizers.base import Recognizer
 from triage_app.privacy.recognizers.contact import EmailRecognizer, IpAddressRecognizer, PhoneRecognizer, UrlRecognizer
 from triage_app.privacy.recognizers.dates import AgeOver89Recognizer, DateRecognizer
+from triage_app.privacy.recognizers.facilities import ContextPlaceRecognizer
 from triage_app.privacy.recognizers.identifiers import (
     NhsNumberRecognizer,
     RecordNumberRecognizer,
@@ -36,6 +37,7 @@ DEFAULT_RECOGNIZERS: tuple[type[Recognizer], ...] = (
     ZipCodeRecognizer,
     HospitalRecognizer,
     PlaceRecognizer,
+    ContextPlaceRecognizer,
     NameRecognizer,
 )
 
