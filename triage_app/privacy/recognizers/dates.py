@@ -9,9 +9,10 @@ ratios (pain 5/10, strength 4/5, 1/2 tab, BP) are kept.
 
 from __future__ import annotations
 
+import functools
 import re
 
-from triage_app.privacy.recognizers.base import Recognizer
+from triage_app.privacy.recognizers.base import Candidate, Recognizer
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -24,6 +25,21 @@ _DAY_ANY = r"(?:" + _ORD + r"|" + _DAY + r")"
 _MON_NUM = r"(?:0?[1-9]|1[0-2])"
 _YEAR = r"(?:\d{4}|'?\d{2})"
 _WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
+
+#: Past events that a history line dates with a bare two-digit year ("NQWMI 13", "09 PTCA").
+_EVENT = (
+    r"(?:mi|nqwmi|qwmi|imi|ami|stemi|nstemi|ptca|cabg|pci|stent|stents|stented|cva|tia|avr|mvr|tavr|tavi|"
+    r"aicd|icd\s+placement|ppm|pacemaker|cath|dvt|chf|afib|a-fib|cea|cholecystectomy|appendectomy|"
+    r"hysterectomy|mastectomy|lumpectomy|colectomy|thr|tkr|orif|turp|lap\s+chole|fem-pop|aaa\s+repair)"
+)
+#: A history passage: the two-digit-year rule applies only after one of these, shortly before.
+_HISTORY_CUE = re.compile(r"\b(?:pmh|pmhx|psh|pshx|past\s+(?:medical|surgical|cardiac)|hx|history|h/o|s/p|status\s+post)\b", re.IGNORECASE)
+#: After a two-digit number, words that make it a measure or count, not a year.
+_NOT_YEAR_AFTER = re.compile(
+    r"\s*(?:y|yr|yrs|years?|mo|mos|months?|wk|wks|weeks?|d|days?|hrs?|hours?|ago|x|times|mm|cm|mg|%|fr|french|beats?|bpm|"
+    r"min|minutes?|units?|vessels?|of|out|/)\b|\s*[-+/x%]",
+    re.IGNORECASE,
+)
 
 #: Words right after an m/d number that make it a clinical ratio, not a date.
 _NOT_DATE_AFTER = re.compile(
@@ -84,6 +100,14 @@ class DateRecognizer(Recognizer):
         ),
         # '79, '09: a two-digit year with an apostrophe (ambiguous in notes; redacted)
         ("apostrophe-year", r"(?<![\w'])'\d{2}(?![\w'])|(?<![\w'.-])\d{2}'(?![\w'])", 0.6),
+        # "NQWMI 13", "CABG '09", "09 PTCA": a bare two-digit year beside a past event in a history
+        # (PMH/PSH/h/o) passage; validate() checks the history cue and that no unit follows
+        (
+            "history-year",
+            r"(?i:\b" + _EVENT + r"\s+(?:in\s+)?)(?P<phi>\d{2})(?![\w/%:'-]|\.\d)"
+            r"|(?<![\w/.,:'-])(?P<yr>\d{2})(?=\s+(?i:" + _EVENT + r")\b)(?!\s+\w+s\b)",
+            0.6,
+        ),
         # March 14, Mar. 14th, March 14, 2024, Mar-14, 14 Mar 2024, 14th of March, the 3rd of May
         ("month-day", r"\b" + _MONTH + r"\.?[\s-]+" + _DAY_ANY + r"\b(?:,?\s*" + _YEAR + r"\b)?", 0.9),
         ("day-month", r"\b" + _DAY_ANY + r"(?:\s+of)?[\s-]+" + _MONTH + r"\b\.?(?:,?\s*" + _YEAR + r"\b)?", 0.9),
@@ -108,7 +132,28 @@ class DateRecognizer(Recognizer):
         ),
     )
 
+    def analyze(self, text: str) -> list[Candidate]:
+        out = super().analyze(text)
+        # the "history-year" pattern's second branch names its year ``yr``
+        for m in self._compiled_history.finditer(text):
+            if m.group("yr") and self._history_year_ok(text, m.start("yr"), m.end("yr")):
+                out.append(Candidate(m.start("yr"), m.end("yr"), self.LABEL, 0.6, self.name))
+        return out
+
+    @functools.cached_property
+    def _compiled_history(self) -> re.Pattern[str]:
+        return next(rx for name, rx, _ in self._compiled if name == "history-year")
+
+    @staticmethod
+    def _history_year_ok(text: str, start: int, end: int) -> bool:
+        """A bare two-digit year: a history cue within 250 characters before, no unit after."""
+        if _NOT_YEAR_AFTER.match(text, end):
+            return False
+        return _HISTORY_CUE.search(text, max(0, start - 250), start) is not None
+
     def validate(self, text: str, match: re.Match[str], pattern: str) -> bool:
+        if pattern == "history-year":
+            return match.group("phi") is not None and self._history_year_ok(text, match.start("phi"), match.end("phi"))
         if pattern in ("md", "my", "dmy-mdy", "md-range"):
             start, end = match.span()
             after = text[end : end + 20]

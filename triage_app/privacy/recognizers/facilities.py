@@ -78,7 +78,7 @@ class ContextPlaceRecognizer(Recognizer):
     _COMPASS = r"north|south|east|west|northern|southern|eastern|western|upper|lower|central|main"
 
     _GENERIC_HOSPITAL = re.compile(
-        r"(?P<the>\bthe\s+)?\b(?P<phi>general|county|city|community|regional|municipal|district|state|memorial)\s+"
+        r"(?P<cue>\b(?:the|to|at|from|in|into)\s+)?\b(?P<phi>general|county|city|community|regional|municipal|district|state|memorial)\s+"
         r"(?:hospital|hosp|medical\s+center|med\s+center|infirmary)\b",
         re.IGNORECASE,
     )
@@ -153,8 +153,8 @@ class ContextPlaceRecognizer(Recognizer):
         upper_text = sum(c.isupper() for c in letters) > 0.6 * max(1, len(letters))
         add = out.append
         for m in self._GENERIC_HOSPITAL.finditer(text):
-            first = m.group("phi")[:1]
-            if m.group("the") or (not upper_text and first.isupper()):
+            word = m.group("phi")
+            if m.group("cue") or (not upper_text and word[:1].isupper() and not word.isupper()):
                 add(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.7, self.name))
         for m in self._CAMPUS.finditer(text):
             add(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.7, self.name))

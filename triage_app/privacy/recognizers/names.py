@@ -17,7 +17,7 @@ _TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 EPONYM_AFTER = re.compile(
     r"(?:'s|’s|s)?\s+(?:disease|syndrome|sign|palsy|phenomenon|fracture|test|maneuver|manoeuvre|reflex|triad|"
     r"ulcer|criteria|score|scale|catheter|collar|tube|bag|line|drain|dressing|procedure|operation|repair|"
-    r"solution|stockings|boots|classification|coma|law|node|nodes|cell|cells|lymphoma|sarcoma|esophagus|"
+    r"solution|stockings|boots|classification|coma|law|node|nodes|cells?(?!\s*(?:[#:(]|\d|phone|number|no\b))|lymphoma|sarcoma|esophagus|"
     r"contracture|cyst|hernia|diverticulum|encephalopathy|chorea|dementia|ataxia|dystrophy|anomaly|mask|valve|"
     r"incision|position|respirations|breathing|pouch|graft|shunt|filter|clamp|forceps|retractor|rule|rules|"
     r"maneuvre|method|technique|formula|equation|stain|agar|medium|needle|tip|blade|bandage|splint|frame|device)\b",
@@ -32,6 +32,8 @@ _DRUG_SUFFIX = re.compile(
     r"glitazone|lukast|terol|sonide|asone|olone|thiazide|semide|tropium|curonium|caine|phylline|amine|idine|"
     r"ase|ex|ix|ol|yl|an|in|ine|one|ide|ate|il|um|on|en)$"
 )
+#: Endings of clinical adjectives and nouns ("transvenous", "pleural"): never a name by list position.
+_CLINICAL_ENDING = re.compile(r"(?:ous|al|ic|ive|ary|ion|ia|itis|osis|oma|emia|ular|ery|ology|ase|gram)$")
 #: Words after a name that say a clinician or relative was told or acted.
 _AFTER_NAME = re.compile(
     r"\s*(?:,\s*)?(?:aware|notified|paged|made\s+aware|informed|updated|called|in\s+to\s+see|at\s+bedside|"
@@ -355,14 +357,48 @@ class NameRecognizer(Recognizer):
                     (self._unknown(w) and (upper_text or w[:1].isupper())) or (b in self.lexicon.first_names and not self.lexicon.is_everyday(b))
                 ):
                     marks[j] = marks[i]
+                # "per d ross", "by j smith": a lone initial after a verb cue or title joins the name
+                elif (
+                    len(w) == 1
+                    and b not in ("a", "i")
+                    and j > 0
+                    and (self._VERB_CUE.search(text, max(0, tokens[j][0] - 30), tokens[j][0]) or self._base(tokens[j - 1][2]) in self._titles)
+                ):
+                    marks[j] = marks[i]
 
-        # "sarah and margie", "David and Theodore": a name-list continues after "and" / ","
+        # "Lopie Certusi" (mixed case): a capitalised word in no word list right after a name joins it
+        if not upper_text:
+            for i in sorted(marks):
+                j = i + 1
+                if j < len(tokens) and j not in marks and re.fullmatch(r" {1,2}", gap(i)):
+                    start, end, w = tokens[j]
+                    if (
+                        w[:1].isupper()
+                        and not w.isupper()
+                        and self._unknown(w)
+                        and len(w) >= 3
+                        and not self._drug_like(w)
+                        and not self._abbreviation_like(text, start, end, w)
+                    ):
+                        marks[j] = marks[i]
+
+        # "sarah and margie", "David and Theodore", "suzette and ank": a name-list continues
+        # after "and" / "&" with a name or a word no list knows
         changed = True
         while changed:
             changed = False
             for i in sorted(marks):
                 for j in (i + 2,):
-                    if j < len(tokens) and j not in marks and self._base(tokens[i + 1][2]) in ("and", "or", "&") and self._lexicon_name(tokens[j][2]):
+                    if j < len(tokens) and j not in marks and self._base(tokens[i + 1][2]) in ("and", "or", "&") and (
+                        self._lexicon_name(tokens[j][2])
+                        or (
+                            self._base(tokens[i + 1][2]) != "or"
+                            and self._unknown(tokens[j][2])
+                            and len(tokens[j][2]) >= 3
+                            and not self._drug_like(tokens[j][2])
+                            and not _CLINICAL_ENDING.search(tokens[j][2].lower())
+                        )
+                    ):
                         marks[j] = marks[i]
                         changed = True
 

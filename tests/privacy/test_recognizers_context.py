@@ -1,0 +1,65 @@
+"""Span tables for the context rules added for recall: two-digit years in history lines,
+and names that join a neighbouring name (a lone initial, an unknown capitalised surname,
+a list after "and"). Names and places here are invented for the tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.privacy.span_table import recognizer_spans, redactor_spans
+from triage_app.privacy.recognizers.dates import DateRecognizer
+from triage_app.privacy.recognizers.names import NameRecognizer
+
+D = "DATE"
+N = "NAME"
+
+HISTORY_YEARS = [
+    ("PMH: CAD: NQWMI 13. HTN. EF 50%.", [("13", D)]),
+    ("PMH: diabetes. 07 PTCA to LAD. 11 stent to RCA.", [("07", D), ("11", D)]),
+    ("PSH: s/p CABG in 98, AVR 04", [("98", D), ("04", D)]),
+    ("h/o CVA 91 with residual L weakness", [("91", D)]),
+]
+
+HISTORY_NOT_YEARS = [
+    "PMH: CABG 10 yrs ago, MI 12 days ago, stent 18 mm, CA 19-9 high, CABG x3, MI 2 yrs",
+    "PMH: MI 13.5 hours before arrival; cath 30% LAD",
+    "PMH: 12 stents over the years",
+    "HR 98 MI 13 without any past notes here",  # no history cue before the number
+    "Cath 12 Fr sheath placed",
+]
+
+NAMES = [
+    # a lone initial after a verb cue joins the surname
+    ("systolic bp 120 to 135 per j mcnulty.pacing wires", [("j mcnulty", N)]),
+    # mixed case: an unknown capitalised word after a name is its surname
+    ("Son and daughter very devoted. Quenby Vartelli cell# 555-0100", [("Quenby Vartelli", N)]),
+    # a list of names continues after "and" with a word no list knows
+    ("health care proxys are suzette and vaelo", [("suzette", N), ("vaelo", N)]),
+]
+
+NAMES_KEPT = [
+    "epicardial wires hooked to box and transvenous pacer",
+    "Reed Sternberg cells seen; Hurthle cell adenoma",
+    "per d/c summary, restarted on heparin",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HISTORY_YEARS)
+def test_two_digit_years_in_history(text: str, expected: list[tuple[str, str]]) -> None:
+    assert recognizer_spans(DateRecognizer, text) == expected
+
+
+@pytest.mark.parametrize("text", HISTORY_NOT_YEARS)
+def test_history_numbers_that_are_not_years(text: str) -> None:
+    assert recognizer_spans(DateRecognizer, text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), NAMES)
+def test_names_join_their_neighbours(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [s for s in recognizer_spans(NameRecognizer, text) if s[1] == N] == expected
+    assert [s for s in redactor_spans(text) if s[1] == N] == expected
+
+
+@pytest.mark.parametrize("text", NAMES_KEPT)
+def test_clinical_words_do_not_join_names(text: str) -> None:
+    assert [s for s in redactor_spans(text) if s[1] == N] == []
