@@ -45,29 +45,45 @@ class ParityReport:
 
 @dataclass(frozen=True)
 class QuantRecipe:
-    """One int8 variant, tried in order until one passes the parity gate.
+    """One int8 variant. Candidates are tried fastest first on validation texts (see ``QUANT_RECIPES``).
 
     Attributes:
         name: Shown in the log and recorded in the manifest.
         per_channel: Per-channel weight scales (dynamic quantization).
         exclude_patterns: Node-name fragments kept in fp32 (dynamic quantization).
-        weight_only: Weight-only int8 instead: MatMul weights as 8-bit blocks (``MatMulNBits``,
-            activations stay fp32) and the word-embedding table as int8 rows with one scale per
-            row; no activation is quantized.
+        weight_only: Weight-only int8 via ``MatMulNBits``: MatMul weights as 8-bit blocks, the
+            word-embedding table as int8 rows with one scale per row.
+        accuracy_level: ``MatMulNBits`` compute type: 0 dequantizes the blocks on every call and
+            multiplies in fp32 (slow on CPU); 4 quantizes the activations per block of
+            ``WEIGHT_ONLY_BLOCK`` and multiplies in int8.
+        folded: int8 weights on disk (blocks of ``WEIGHT_ONLY_BLOCK`` along the input axis, one
+            scale per block and output column, written as ``Cast``/``Mul``/``Reshape`` of
+            initializers) which onnxruntime's constant folding turns into fp32 weights when the
+            session is created: weight-only int8 accuracy and size, fp32 ONNX speed.
     """
 
     name: str
     per_channel: bool = False
     exclude_patterns: tuple[str, ...] = ()
     weight_only: bool = False
+    accuracy_level: int = 0
+    folded: bool = False
 
 
-#: Smallest and fastest first. Dynamic quantization also quantizes activations per tensor,
-#: which BERT's outlier activations punish; the weight-only recipe is the accurate fallback.
+#: Candidates, fastest first. The first whose decision-rule agreement with torch on validation
+#: texts reaches ``INT8_MIN_AGREEMENT`` is chosen; the test set only gives the final parity number.
+#: Dynamic int8 quantizes activations per tensor, which BERT's outlier activations punish;
+#: MatMulNBits at accuracy level 4 quantizes them per block of 32 (finer, still int8 compute);
+#: the folded recipe quantizes no activation at all.
 QUANT_RECIPES: tuple[QuantRecipe, ...] = (
-    QuantRecipe("dynamic int8 per-tensor"),
     QuantRecipe("dynamic int8 per-channel", per_channel=True),
-    QuantRecipe("weight-only int8 (MatMul 8-bit blocks of 32, word embeddings int8 per row)", weight_only=True),
+    QuantRecipe("block int8 compute (MatMulNBits 8-bit blocks of 32, accuracy level 4; word embeddings int8 per row)",
+                weight_only=True, accuracy_level=4),
+    QuantRecipe("int8 weights folded to fp32 at load (8-bit blocks of 32; word embeddings int8 per row)", folded=True),
+)
+#: Used when the chosen candidate fails the gate on the test set (the 1.0.0 bundle's recipe).
+FALLBACK_RECIPE = QuantRecipe(
+    "weight-only int8 (MatMul 8-bit blocks of 32, word embeddings int8 per row)", weight_only=True,
 )
 WEIGHT_ONLY_BLOCK = 32
 
@@ -127,8 +143,10 @@ def quantize_int8(fp32_path: Path, out_path: Path, recipe: QuantRecipe = QUANT_R
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError:
         raise DependencyError("int8 quantization needs onnxruntime and onnx.", "pip install onnxruntime onnx") from None
+    if recipe.folded:
+        return _quantize_folded(fp32_path, out_path)
     if recipe.weight_only:
-        return _quantize_weight_only(fp32_path, out_path)
+        return _quantize_weight_only(fp32_path, out_path, recipe.accuracy_level)
     exclude: list[str] = []
     if recipe.exclude_patterns:
         graph = onnx.load(str(fp32_path), load_external_data=False).graph
@@ -140,18 +158,11 @@ def quantize_int8(fp32_path: Path, out_path: Path, recipe: QuantRecipe = QUANT_R
     return out_path
 
 
-def _quantize_weight_only(fp32_path: Path, out_path: Path) -> Path:
+def _int8_word_embeddings(model: Any) -> None:
+    """Store the word-embedding table as int8 rows with one fp32 scale per row (plain Gather/Cast/Mul)."""
     import onnx
     from onnx import helper, numpy_helper
-    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
-    model = onnx.load(str(fp32_path))
-    quantizer = MatMulNBitsQuantizer(
-        model, bits=8, block_size=WEIGHT_ONLY_BLOCK, is_symmetric=True, op_types_to_quantize=("MatMul",),
-        quant_axes=(("MatMul", 0),),
-    )
-    quantizer.process()
-    model = quantizer.model.model
     graph = model.graph
     inits = {init.name: init for init in graph.initializer}
     for node in list(graph.node):
@@ -179,6 +190,77 @@ def _quantize_weight_only(fp32_path: Path, out_path: Path) -> Path:
         ]
         for offset, new in enumerate(new_nodes):
             graph.node.insert(at + offset, new)
+
+
+def _quantize_weight_only(fp32_path: Path, out_path: Path, accuracy_level: int = 0) -> Path:
+    import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    model = onnx.load(str(fp32_path))
+    quantizer = MatMulNBitsQuantizer(
+        model, bits=8, block_size=WEIGHT_ONLY_BLOCK, is_symmetric=True, op_types_to_quantize=("MatMul",),
+        quant_axes=(("MatMul", 0),), accuracy_level=accuracy_level or None,
+    )
+    quantizer.process()
+    model = quantizer.model.model
+    _int8_word_embeddings(model)
+    onnx.save(model, str(out_path))
+    return out_path
+
+
+def block_quantize(weight: np.ndarray, block: int = WEIGHT_ONLY_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric int8 blocks along the input axis of a ``[K, N]`` MatMul weight.
+
+    Returns:
+        ``q`` int8 ``[K // b, b, N]`` and ``scale`` float32 ``[K // b, 1, N]`` with
+        ``q * scale`` reshaped to ``[K, N]`` approximating ``weight``; ``b`` is ``block`` when it
+        divides K, else K (one scale per output column).
+    """
+    k, n = weight.shape
+    b = block if k % block == 0 else k
+    blocks = weight.astype(np.float32).reshape(k // b, b, n)
+    scale = np.abs(blocks).max(axis=1, keepdims=True) / 127.0
+    scale[scale == 0] = 1.0
+    q = np.clip(np.round(blocks / scale), -127, 127).astype(np.int8)
+    return q, scale.astype(np.float32)
+
+
+def _quantize_folded(fp32_path: Path, out_path: Path) -> Path:
+    """int8 blocks on disk, dequantized by initializer-only nodes that the session folds at load."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(fp32_path))
+    graph = model.graph
+    inits = {init.name: init for init in graph.initializer}
+    consumers: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers[name] = consumers.get(name, 0) + 1
+    for node in list(graph.node):
+        if node.op_type != "MatMul" or len(node.input) < 2 or node.input[1] not in inits:
+            continue
+        base = node.input[1]
+        weight = numpy_helper.to_array(inits[base])
+        if weight.dtype != np.float32 or weight.ndim != 2 or consumers.get(base, 0) != 1:
+            continue
+        q, scale = block_quantize(weight)
+        graph.initializer.remove(inits[base])
+        graph.initializer.extend([
+            numpy_helper.from_array(q, f"{base}_int8"),
+            numpy_helper.from_array(scale, f"{base}_block_scale"),
+            numpy_helper.from_array(np.asarray(weight.shape, dtype=np.int64), f"{base}_shape"),
+        ])
+        at = list(graph.node).index(node)
+        new_nodes = [
+            helper.make_node("Cast", [f"{base}_int8"], [f"{base}_f"], name=f"{node.name}_wcast", to=onnx.TensorProto.FLOAT),
+            helper.make_node("Mul", [f"{base}_f", f"{base}_block_scale"], [f"{base}_fb"], name=f"{node.name}_wdequant"),
+            helper.make_node("Reshape", [f"{base}_fb", f"{base}_shape"], [f"{base}_deq"], name=f"{node.name}_wreshape"),
+        ]
+        for offset, new in enumerate(new_nodes):
+            graph.node.insert(at + offset, new)
+        node.input[1] = f"{base}_deq"
+    _int8_word_embeddings(model)
     onnx.save(model, str(out_path))
     return out_path
 
@@ -229,12 +311,15 @@ def parity(
 
 
 __all__ = [
+    "FALLBACK_RECIPE",
     "INT8_MIN_AGREEMENT",
     "ONNX_INPUTS",
     "ONNX_OPSET",
     "QUANT_RECIPES",
     "ParityReport",
     "QuantRecipe",
+    "WEIGHT_ONLY_BLOCK",
+    "block_quantize",
     "export_onnx",
     "onnx_logits",
     "parity",

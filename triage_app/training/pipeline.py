@@ -24,6 +24,7 @@ from triage_app.training.calibration import (
 )
 from triage_app.training.data_io import BUILTIN_CORPUS, LabelledCase, load_labelled_file, make_splits
 from triage_app.training.export import (
+    FALLBACK_RECIPE,
     INT8_MIN_AGREEMENT,
     ONNX_INPUTS,
     ONNX_OPSET,
@@ -52,6 +53,8 @@ HANDWRITTEN_TEST = Path(__file__).resolve().parent / "data" / "handwritten_test.
 MAX_BUNDLE_BYTES = 80 * 1024 * 1024
 #: Validation cases used to fit temperature, decision rule and uncertainty cut.
 CALIBRATION_CAP = 4000
+#: Validation cases used to choose the int8 recipe (never the test set).
+QUANT_CALIBRATION_CASES = 400
 LOSS_DESCRIPTION = (
     f"cross-entropy + {COST_WEIGHT} x expected cost under an asymmetric cost matrix (one level of "
     f"under-triage costs {UNDER_WEIGHT:g}, one level of over-triage {OVER_WEIGHT:g}, linear in the distance), "
@@ -105,7 +108,12 @@ def load_test_cases(path: Path | None) -> tuple[list[LabelledCase], str]:
 
 @dataclass
 class ParityGate:
-    """Which ONNX files a bundle ships after the int8 parity gate."""
+    """Which ONNX files a bundle ships after the int8 parity gate.
+
+    ``selection`` lists every int8 candidate measured on the calibration (validation) texts, in
+    the order tried, as manifest-ready dicts; ``fell_back`` says the chosen candidate failed the
+    gate on the parity set and ``FALLBACK_RECIPE`` was tried.
+    """
 
     default_onnx: str | None
     fp32_name: str | None
@@ -114,6 +122,51 @@ class ParityGate:
     int8_report: ParityReport
     recipe: QuantRecipe
     fp32_report: ParityReport
+    selection: tuple[dict[str, Any], ...] = ()
+    selection_dataset: str = ""
+    fell_back: bool = False
+
+
+def _report_line(name: str, report: ParityReport, path: Path) -> str:
+    return (f"{name} vs torch on {report.dataset}: agreement argmax {report.argmax_agreement:.4f}, decision rule "
+            f"{report.decision_agreement:.4f}, max prob diff {report.max_prob_diff:.4f} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def choose_int8_recipe(
+    fp32_path: Path,
+    calibration_ids: list[list[int]],
+    calibration_logits: np.ndarray,
+    pad_id: int,
+    temperature: float,
+    decision: dict[str, Any],
+    calibration_name: str,
+    work: Path,
+    say: Callable[[str], None],
+) -> tuple[QuantRecipe, Path, tuple[dict[str, Any], ...]]:
+    """Pick the fastest ``QUANT_RECIPES`` candidate that agrees with torch on calibration texts.
+
+    Candidates are tried fastest first; the first whose decision-rule agreement on the
+    calibration (validation) texts reaches ``INT8_MIN_AGREEMENT`` wins. If none does, the most
+    faithful one is returned (the parity gate then decides). The test set is never used here.
+
+    Returns:
+        The recipe, its quantized file in ``work``, and one dict per candidate tried.
+    """
+    tried: list[tuple[QuantRecipe, Path, ParityReport]] = []
+    rows: list[dict[str, Any]] = []
+    for i, recipe in enumerate(QUANT_RECIPES):
+        q_path = quantize_int8(fp32_path, work / f"model.int8.{i}.onnx", recipe)
+        report = parity(calibration_logits, onnx_logits(q_path, calibration_ids, pad_id), temperature, calibration_name, decision)
+        say("candidate " + _report_line(recipe.name, report, q_path))
+        rows.append({"recipe": recipe.name, "argmax_agreement": round(report.argmax_agreement, 6),
+                     "decision_agreement": round(report.decision_agreement, 6),
+                     "max_prob_diff": round(report.max_prob_diff, 6)})
+        tried.append((recipe, q_path, report))
+        if report.agreement >= INT8_MIN_AGREEMENT:
+            return recipe, q_path, tuple(rows)
+    recipe, q_path, _ = max(tried, key=lambda t: (t[2].agreement, -t[2].max_prob_diff))
+    say(f"no int8 candidate reached {INT8_MIN_AGREEMENT} on {calibration_name}; trying the most faithful: {recipe.name}")
+    return recipe, q_path, tuple(rows)
 
 
 def export_with_parity_gate(
@@ -126,30 +179,45 @@ def export_with_parity_gate(
     staging: Path,
     work: Path,
     say: Callable[[str], None],
+    *,
+    calibration_ids: list[list[int]] | None = None,
+    calibration_name: str = "validation texts",
 ) -> ParityGate:
-    """Export fp32 ONNX, try the int8 recipes against torch, copy what passes into ``staging``.
+    """Export fp32 ONNX, choose an int8 recipe on calibration texts, gate it on the parity set.
 
-    ``deployed_logits`` is None when no ONNX file is shipped (the torch weights are the default).
+    The recipe is chosen by :func:`choose_int8_recipe` on ``calibration_ids`` (validation texts;
+    the parity set itself only when none are given). The chosen int8 file ships as the default
+    when its agreement with torch on the parity set (the hand-written test set) reaches
+    ``INT8_MIN_AGREEMENT``; otherwise ``FALLBACK_RECIPE`` (weight-only int8) is tried, loudly,
+    then fp32 ONNX if it fits the size budget, else no ONNX (torch). ``deployed_logits`` is None
+    when no ONNX file is shipped (the torch weights are the default).
     """
     reference_logits = batch_logits(cpu_model, parity_ids, pad_id, "cpu")
     fp32_path = export_onnx(cpu_model, work / "model.onnx")
     fp32_logits = onnx_logits(fp32_path, parity_ids, pad_id)
     fp32_report = parity(reference_logits, fp32_logits, temperature, parity_name, decision)
     say(f"fp32 ONNX vs torch: agreement {fp32_report.agreement:.4f}, max prob diff {fp32_report.max_prob_diff:.4f}")
-    best = None
-    for i, recipe in enumerate(QUANT_RECIPES):
-        q_path = quantize_int8(fp32_path, work / f"model.int8.{i}.onnx", recipe)
-        q_logits = onnx_logits(q_path, parity_ids, pad_id)
-        report = parity(reference_logits, q_logits, temperature, parity_name, decision)
-        say(f"{recipe.name} vs torch: agreement argmax {report.argmax_agreement:.4f}, decision rule "
-            f"{report.decision_agreement:.4f}, max prob diff {report.max_prob_diff:.4f} on {parity_name} "
-            f"({q_path.stat().st_size / 1e6:.1f} MB)")
-        if best is None or report.agreement > best[1].agreement:
-            best = (q_path, report, q_logits, recipe)
-        if report.agreement >= INT8_MIN_AGREEMENT:
-            break
-    assert best is not None
-    q_path, q_report, q_logits, recipe = best
+    if calibration_ids:
+        cal_ids, cal_logits, cal_name = calibration_ids, batch_logits(cpu_model, calibration_ids, pad_id, "cpu"), calibration_name
+    else:
+        say("WARNING: no calibration texts given; the int8 recipe is chosen on the parity set itself")
+        cal_ids, cal_logits, cal_name = parity_ids, reference_logits, parity_name
+    recipe, q_path, selection = choose_int8_recipe(
+        fp32_path, cal_ids, cal_logits, pad_id, temperature, decision, f"{cal_name} ({len(cal_ids)} cases)", work, say)
+    q_logits = onnx_logits(q_path, parity_ids, pad_id)
+    q_report = parity(reference_logits, q_logits, temperature, parity_name, decision)
+    say("gate " + _report_line(recipe.name, q_report, q_path))
+    fell_back = False
+    if q_report.agreement < INT8_MIN_AGREEMENT and recipe != FALLBACK_RECIPE:
+        say(f"WARNING: {recipe.name} agreement {q_report.agreement:.4f} < {INT8_MIN_AGREEMENT} on {parity_name}; "
+            f"falling back to {FALLBACK_RECIPE.name} (slower: fp32 compute on int8 blocks)")
+        fell_back = True
+        fb_path = quantize_int8(fp32_path, work / "model.int8.fallback.onnx", FALLBACK_RECIPE)
+        fb_logits = onnx_logits(fb_path, parity_ids, pad_id)
+        fb_report = parity(reference_logits, fb_logits, temperature, parity_name, decision)
+        say("fallback " + _report_line(FALLBACK_RECIPE.name, fb_report, fb_path))
+        if fb_report.agreement >= q_report.agreement:
+            q_path, q_report, q_logits, recipe = fb_path, fb_report, fb_logits, FALLBACK_RECIPE
     use_int8 = q_report.agreement >= INT8_MIN_AGREEMENT
     fp32_bytes = fp32_path.stat().st_size
     if use_int8:
@@ -165,7 +233,41 @@ def export_with_parity_gate(
             f"({fp32_bytes / 1e6:.0f} MB) does not fit the bundle budget; no ONNX is shipped, the runtime uses "
             "model.safetensors through torch")
         default_onnx, fp32_name, int8_name, deployed_logits = None, None, None, None
-    return ParityGate(default_onnx, fp32_name, int8_name, deployed_logits, q_report, recipe, fp32_report)
+    return ParityGate(default_onnx, fp32_name, int8_name, deployed_logits, q_report, recipe, fp32_report,
+                      selection, f"{cal_name} ({len(cal_ids)} cases)", fell_back)
+
+
+def onnx_manifest_entry(gate: ParityGate, parity_name: str) -> dict[str, Any]:
+    """The manifest's ``onnx`` section for a finished gate (same keys for train and re-export)."""
+    return {
+        "default": gate.default_onnx,
+        "fp32": gate.fp32_name,
+        "int8": gate.int8_name,
+        "int8_agreement": round(gate.int8_report.agreement, 6),
+        "int8_argmax_agreement": round(gate.int8_report.argmax_agreement, 6),
+        "int8_decision_agreement": round(gate.int8_report.decision_agreement, 6),
+        "max_prob_diff": round(gate.int8_report.max_prob_diff, 6),
+        "parity_dataset": parity_name,
+        "int8_recipe": gate.recipe.name,
+        "int8_recipe_fallback": gate.fell_back,
+        "int8_selection": {"dataset": gate.selection_dataset, "candidates": list(gate.selection)},
+        "fp32_onnx_agreement": round(gate.fp32_report.agreement, 6),
+        "opset": ONNX_OPSET,
+    }
+
+
+def calibration_texts(n: int = QUANT_CALIBRATION_CASES, seed: int = 29) -> list[str]:
+    """Validation-split texts from the built-in generator (held-out complaint families), for
+    choosing the int8 recipe when re-exporting a bundle whose validation split is not at hand."""
+    from triage_app.training.corpus.generator import CorpusConfig, generate
+
+    out: list[str] = []
+    for record in generate(CorpusConfig(size=max(1, n) * 10, seed=seed)):
+        if record.get("split") == "validation":
+            out.append(str(record["text"]))
+            if len(out) >= n:
+                break
+    return out
 
 
 def fine_tune_bundle(
@@ -241,14 +343,15 @@ def fine_tune_bundle(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     work = Path(tempfile.mkdtemp(prefix="triage-export-"))
     try:
-        gate = (export_with_parity_gate(cpu_model, parity_ids, pad_id, temperature, decision, parity_name, staging, work, say)
+        gate = (export_with_parity_gate(cpu_model, parity_ids, pad_id, temperature, decision, parity_name, staging, work, say,
+                                        calibration_ids=cal_ids[:QUANT_CALIBRATION_CASES], calibration_name="validation split")
                 if export_onnx else None)
         if gate is None:
             say("ONNX export skipped (--no-onnx): a torch-only bundle; add ONNX later with triage-app export --model DIR")
-            default_onnx = fp32_name = int8_name = None
+            default_onnx = None
             deployed_logits = torch_logits
         else:
-            default_onnx, fp32_name, int8_name, deployed_logits = gate.default_onnx, gate.fp32_name, gate.int8_name, gate.deployed_logits
+            default_onnx, deployed_logits = gate.default_onnx, gate.deployed_logits
             if deployed_logits is None:
                 deployed_logits = torch_logits
     except BaseException:
@@ -306,19 +409,7 @@ def fine_tune_bundle(
     onnx_info: dict[str, Any] = {"default": None, "fp32": None, "int8": None, "opset": ONNX_OPSET,
                                  "note": "not exported yet: run triage-app export --model DIR"}
     if gate is not None:
-        onnx_info = {
-            "default": default_onnx,
-            "fp32": fp32_name,
-            "int8": int8_name,
-            "int8_agreement": round(gate.int8_report.agreement, 6),
-            "int8_argmax_agreement": round(gate.int8_report.argmax_agreement, 6),
-            "int8_decision_agreement": round(gate.int8_report.decision_agreement, 6),
-            "max_prob_diff": round(gate.int8_report.max_prob_diff, 6),
-            "parity_dataset": parity_name,
-            "int8_recipe": gate.recipe.name,
-            "fp32_onnx_agreement": round(gate.fp32_report.agreement, 6),
-            "opset": ONNX_OPSET,
-        }
+        onnx_info = onnx_manifest_entry(gate, parity_name)
     manifest = base_manifest(
         name=name or out_dir.name,
         version=version,
@@ -352,10 +443,14 @@ def fine_tune_bundle(
 __all__ = [
     "HANDWRITTEN_TEST",
     "LOSS_DESCRIPTION",
+    "QUANT_CALIBRATION_CASES",
     "ParityGate",
+    "calibration_texts",
+    "choose_int8_recipe",
     "export_with_parity_gate",
     "fine_tune_bundle",
     "load_test_cases",
+    "onnx_manifest_entry",
     "reexport_bundle",
 ]
 
@@ -386,23 +481,13 @@ def reexport_bundle(bundle_dir: Path, *, test_path: Path | None = HANDWRITTEN_TE
         for path in bundle_dir.iterdir():
             if path.is_file() and path.suffix != ".onnx":
                 shutil.copy2(path, staging / path.name)
+        cal_ids = encode_texts(tokenizer, calibration_texts(), int(manifest["max_length"]))
         gate = export_with_parity_gate(
             cpu_model, parity_ids, pad_id, float(manifest["temperature"]), dict(manifest["decision"]),
             parity_name, staging, work, say,
+            calibration_ids=cal_ids, calibration_name="generated validation-family texts",
         )
-        manifest["onnx"] = {
-            "default": gate.default_onnx,
-            "fp32": gate.fp32_name,
-            "int8": gate.int8_name,
-            "int8_agreement": round(gate.int8_report.agreement, 6),
-            "int8_argmax_agreement": round(gate.int8_report.argmax_agreement, 6),
-            "int8_decision_agreement": round(gate.int8_report.decision_agreement, 6),
-            "max_prob_diff": round(gate.int8_report.max_prob_diff, 6),
-            "parity_dataset": parity_name,
-            "int8_recipe": gate.recipe.name,
-            "fp32_onnx_agreement": round(gate.fp32_report.agreement, 6),
-            "opset": ONNX_OPSET,
-        }
+        manifest["onnx"] = onnx_manifest_entry(gate, parity_name)
         manifest = finalize_bundle(staging, manifest)
         runtime_metrics = runtime_test_metrics(staging, test_cases, say)
         if runtime_metrics is not None:
