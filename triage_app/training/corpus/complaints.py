@@ -658,6 +658,27 @@ _MORE: tuple[tuple[str, str, str, str, str, str, str, str, str], ...] = (
     ("night_sweats", "haematology_oncology", "night sweats|drenching sweats", "sweating at night", "AO", "", "labs::drenching sweats for a month, tired", "", ""),
     ("bruising_easy", "haematology_oncology", "easy bruising|petechiae", "bruising for no reason", "CYAO", "", "labs::bruises appearing easily on shins for a month", "", "petechiae with bleeding gums (possible leukaemia)::tiny red spots all over and bleeding gums, very pale child"),
     ("cancer_pain", "haematology_oncology", "cancer pain|pain crisis palliative", "pain not controlled, has cancer", "AO", "", "", "labs, IV analgesia::known bone metastases, pain worse, morphine not enough", ""),
+    # Minor and administrative presentations (levels 4-5), written many ways: real EDs see these daily.
+    ("inhaler_refill", "administrative", "ran out of inhaler|inhaler request|repeat inhaler", "run out of my blue inhaler|need a new puffer", "CYAO", "ran out of salbutamol inhaler 2 days ago, no wheeze, breathing normally|needs an inhaler for holiday, chest fine|lost inhaler, asthma well controlled, no symptoms today", "", "", ""),
+    ("checkup", "administrative", "general check-up|wants a check-up|health check", "just want a check over|wants to be checked", "YAO", "wants a general check-up, no particular symptoms|partner insisted on a once-over, feels well|wants cholesterol checked, no complaints", "", "", ""),
+    ("travel_fitness", "administrative", "fit-to-fly letter|travel advice", "need a letter to fly|going abroad, wants advice", "YAOP", "flying next week, needs a fit-to-fly letter|asking about malaria tablets before a trip|wants advice on jet lag and sleeping tablets", "", "", ""),
+    ("cold_sore", "skin", "cold sore|herpes labialis", "cold sore on lip|blister on lip", "CYA", "tingling blister on upper lip, same as previous cold sores|cold sore for 3 days, wants cream", "", "", ""),
+    ("hay_fever", "ENT", "hay fever|allergic rhinitis|itchy eyes and sneezing", "hay fever playing up|sneezing and itchy eyes", "CYA", "sneezing and itchy eyes every spring, antihistamines run out|streaming nose and itchy eyes after mowing the lawn, breathing fine", "", "", ""),
+    ("head_lice", "paediatric", "head lice|nits|itchy scalp", "nits again|scalp itching", "CY", "itchy scalp, lice seen by school, wants treatment advice|nits in hair, whole class has them", "", "", ""),
+    ("threadworm", "paediatric", "threadworms|itchy bottom", "worms in poo|bottom itching at night", "TC", "itchy bottom at night, saw small white worms|threadworms, wants treatment for the family", "", "", ""),
+    ("nappy_rash", "paediatric", "nappy rash|diaper dermatitis", "sore red bottom|nappy area red", "NIT", "red rash in nappy area, feeding and settling normally|sore nappy rash, cream not helping, no fever", "", "", ""),
+    ("teething", "paediatric", "teething|dribbling and irritable", "teething baby|gums sore", "IT", "dribbling, chewing fists, a bit grizzly, feeding well|red cheek and sore gums, still drinking milk", "", "", ""),
+    ("minor_burn_hand", "trauma", "minor burn|scald to finger", "burnt my finger|little burn", "CYA", "touched the iron, small red mark, no blister|splash of hot tea on wrist, red, ran under cold tap", "", "", ""),
+    ("blister_foot", "skin", "friction blister|foot blister", "blister on my heel|new shoes blister", "CYA", "blister on heel from new boots, not infected|popped blister on toe, wants dressing", "", "", ""),
+    ("muscle_ache", "musculoskeletal", "muscle ache|aches after exercise|DOMS", "legs ache after the gym|sore all over after football", "YA", "sore thighs 2 days after first gym session, urine normal colour|aching shoulders after decorating, full range of movement", "", "", ""),
+    ("hangover", "toxicology", "hangover|after alcohol", "rough after a night out|feeling grim after drinking", "YA", "headache and nausea morning after a party, drinking water, alert|hungover, wants something for the headache, walked in", "", "", ""),
+    ("smoking_advice", "administrative", "stop smoking advice|vaping query", "wants help quitting|wants to stop smoking", "YAO", "wants help to stop smoking, no symptoms|asking whether vaping is safer, feels well", "", "", ""),
+    ("pregnancy_test", "obstetric_gynae", "pregnancy test|possible pregnancy", "think I might be pregnant|period late", "YA", "period a week late, wants a pregnancy test, no pain, no bleeding|positive home test, wants to know what happens next, feels fine", "", "", ""),
+    ("nail_trauma", "trauma", "subungual haematoma|nail injury", "blood under my nail|hit my nail with a hammer", "YA", "bruised fingernail from a door, nail intact, mild throb", "procedure (nail trephine)::hit thumb with hammer, throbbing blood under the whole nail", "", ""),
+    ("minor_head_bump_child", "paediatric", "minor head bump|bumped head child", "banged head on table|bump on forehead", "TC", "bumped forehead on coffee table, cried at once, no vomiting, playing|egg-shaped lump after falling off a low step, acting normally", "", "", ""),
+    ("urine_check", "genitourinary", "urine infection check|urinary symptoms", "think I've got a water infection|stinging when I go", "AO", "", "urine dip and culture::stinging and going often for 2 days, some cloudy urine, no fever, no loin pain|urinary frequency and smelly urine, diabetic, no fever", "", ""),
+    ("finger_xray", "musculoskeletal", "finger injury|possible fracture finger", "finger bent after ball hit it|swollen finger", "CYA", "", "X-ray::ball hit fingertip, swollen middle joint, can bend it a little|finger jammed in goal post, bruised and stiff", "", ""),
+    ("glue_wound", "trauma", "small laceration|cut needing glue", "small cut on forehead|cut that keeps opening", "CYA", "", "wound closure with glue or strips::1 cm cut on eyebrow after walking into a door, edges meet|small gaping cut on knee from a fall, clean", "", ""),
     ("feeding_tube", "gastrointestinal", "PEG tube problem|NG tube dislodged", "feeding tube came out", "CAO", "", "tube replacement procedure::PEG tube fell out 2 hours ago", "", ""),
     ("stoma", "gastrointestinal", "stoma problem|colostomy issue", "bag not working", "AO", "stoma bag leaking, needs supplies", "", "labs, abdominal X-ray::stoma not working for 2 days, vomiting", ""),
     ("anal_fissure", "gastrointestinal", "anal fissure|painful defecation", "it hurts to poo", "CYA", "sharp pain passing stool with streak of blood", "", "", ""),
@@ -677,7 +698,7 @@ _MORE: tuple[tuple[str, str, str, str, str, str, str, str, str], ...] = (
 
 _MORE_SEX: dict[str, str] = {
     "priapism": "M", "penile_problem": "M", "testicle_child": "M", "vaginal_discharge": "F",
-    "post_partum": "F", "miscarriage": "F", "ovarian_cyst": "F", "gynae_device": "F",
+    "post_partum": "F", "miscarriage": "F", "ovarian_cyst": "F", "gynae_device": "F", "pregnancy_test": "F",
 }
 
 # fmt: on

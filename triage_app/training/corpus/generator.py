@@ -35,6 +35,20 @@ from triage_app.training.corpus.styles import (
     render_vitals,
     render_vitals_lay,
 )
+from triage_app.training.corpus.voices import (
+    ALLERGIES,
+    CONTEXT_LINES,
+    LOW_ACUITY_LEADS,
+    MEDS,
+    NARRATIVE_OPENINGS,
+    OLD_RESULTS,
+    PAST_HISTORY_STABLE,
+    PHONE_OPENERS,
+    REASSURING_LOW,
+    SOCIAL_ADULT,
+    SOCIAL_CHILD,
+    run_on,
+)
 
 __all__ = [
     "DEFAULT_SIZE",
@@ -547,12 +561,22 @@ def _render(rng: random.Random, case: dict[str, Any], style: str) -> str:
         closer = _pick(rng, CLOSERS_CLIN)
         if closer:
             sents.append(closer)
+        level = case["decision"].level
+        if level >= 4 and rng.random() < 0.4 or level == 3 and rng.random() < 0.08:
+            sents.insert(0, _pick(rng, tuple(x for x in LOW_ACUITY_LEADS if x.endswith((":", "-")))))
         if ph:
             sents.insert(0, ph)
         return " ".join(sents)
 
+    if style == "nurse_note":
+        return _nurse_note(rng, case, feats, dur, neg, hist, ph)
+
     if style == "narrative":
         return _narrative(rng, case, demo, feats, dur, neg, ph)
+    if style == "phone":
+        return _phone(rng, case, demo, feats, dur, neg, ph)
+    if style == "run_on":
+        style = _pick(rng, ("lay_first", "lay_third"))
 
     keys = _vital_keys(rng, case, full=False)
     lay_vit = render_vitals_lay(v, keys, rng) if keys else ""
@@ -565,7 +589,11 @@ def _render(rng: random.Random, case: dict[str, Any], style: str) -> str:
         who = f"I'm {years}" if years >= 13 else ""
         if case["pregnant"]:
             who = (who + " and " if who else "I'm ") + "pregnant"
-        s = [f"{_pick(rng, ('Hi. ', '', 'Sorry to bother you. ', 'Hello. '))}{lay_term_cap} {dur}."]
+        level = case["decision"].level
+        if level >= 4 and rng.random() < 0.5 or level == 3 and rng.random() < 0.1:
+            s = [f"{_pick(rng, LOW_ACUITY_LEADS)} {lay_term} {dur}."]
+        else:
+            s = [f"{_pick(rng, ('Hi. ', '', 'Sorry to bother you. ', 'Hello. '))}{lay_term_cap} {dur}."]
         if who:
             s.append(who + ".")
         s.append(
@@ -651,178 +679,306 @@ def _child_history(age_days: int) -> tuple[str, ...]:
     return tuple(h for h in _CHILD_HISTORY if age_days >= 4 * 365 or "aged 3" not in h)
 
 
-_CHILD_SOCIAL = (
-    "lives with parents and a sibling",
-    "attends nursery",
-    "attends primary school",
-    "lives with mum, dad works away",
-    "is at secondary school",
-    "lives with grandparents",
+_ROS = (
+    "Systems review otherwise unremarkable.",
+    "ROS: nil else of note.",
+    "Review of systems negative apart from some tiredness.",
+    "Bowels and bladder normal.",
+    "Appetite and weight stable.",
+    "Sleeping a little less than usual.",
 )
-_ADULT_SOCIAL = (
-    "lives with family",
-    "lives alone and is independent",
-    "works as a teacher",
-    "is retired",
-    "is a student",
-    "works in retail",
-    "cares for an elderly parent",
-    "works as a bus driver",
+_FAMILY_HX = (
+    "FHx: father had a heart attack at 70.",
+    "No relevant family history.",
+    "Mother has type 2 diabetes.",
+    "Family history of hypertension.",
+    "FH: nil of note.",
+    "Sibling with asthma.",
 )
-_TESTS: dict[str, tuple[str, ...]] = {
-    "respiratory": ("peak flow 420", "chest X-ray from last year unremarkable"),
-    "cardiovascular": ("ECG at GP last month sinus rhythm",),
-    "gastrointestinal": ("urine dip negative for ketones",),
-    "neurological": ("capillary glucose 6.1",),
-    "skin": ("no recent bloods on file",),
-    "ENT": ("urine dip unremarkable",),
-}
+_FUNCTION = (
+    "{He} is normally fully independent.",
+    "Usually very active, walks the dog daily.",
+    "{He} has had no falls in the last year.",
+    "Baseline: independent, no carers.",
+)
+_EXAM_EXTRA = (
+    "Capillary refill under 2 seconds.",
+    "No lymphadenopathy.",
+    "Calves soft and non-tender.",
+    "No peripheral oedema.",
+    "Tympanic membranes normal bilaterally.",
+    "Mucous membranes moist.",
+    "Speech normal, gait not assessed.",
+    "Capillary glucose 6.4.",
+)
+
+
+def _nurse_note(
+    rng: random.Random, case: dict[str, Any], feats: list[str], dur: str, neg: list[str], hist: str, ph: str
+) -> str:
+    """Structured nurse triage note (PC/HPC/PMH/DH/SH/O/E), shorthand applied later."""
+    c: Complaint = case["complaint"]
+    age = case["facts"]["age_days"]
+    sdemo = demographic(age, case["sex"], case["pregnant"], "shorthand", rng)
+    keys = _vital_keys(rng, case, full=rng.random() < 0.85)
+    vit = render_vitals(case["facts"]["vitals"], keys, rng, prefix=False) if keys else ""
+    parts = [
+        f"{_pick(rng, (sdemo, 'Pt ' + sdemo, sdemo + ' BIBA' if rng.random() < 0.3 else sdemo + ' self-presented'))}.",
+        f"{_pick(rng, ('PC:', 'P/C', 'C/O'))} {_term(rng, c, False, short=True)} {dur}.",
+        f"{_pick(rng, ('HPC:', 'Hx:', ''))} {'. '.join(feats)}.".strip(),
+    ]
+    if neg:
+        parts.append(f"{'. '.join(neg)}.")
+    if age >= 16 * 365:
+        parts.append(f"PMH: {hist or _pick(rng, ('nil', 'NIL', 'nil sig', 'see notes'))}.")
+        parts.append(f"{_pick(rng, ALLERGIES)}.")
+    else:
+        parts.append(f"PMH: {hist or 'nil'}. {_pick(rng, ('Imms UTD', 'imms up to date', 'NKDA'))}.")
+    if vit:
+        parts.append(f"{_pick(rng, ('Obs:', 'O/E', 'obs', 'Obs on arrival'))} {vit}.")
+    if ph:
+        parts.insert(0, ph)
+    return " ".join(p for p in parts if p)
+
+
+def _phone(
+    rng: random.Random, case: dict[str, Any], demo: str, feats: list[str], dur: str, neg: list[str], ph: str
+) -> str:
+    """Telephone triage record: who rang, what they said, what was asked."""
+    c: Complaint = case["complaint"]
+    age = case["facts"]["age_days"]
+    he, _his, _him = _pronouns(case["sex"])
+    if age < 16 * 365:
+        caller, who = _pick(rng, ("mum", "dad", "parent", "grandmother")), "child"
+    elif age > 70 * 365 and rng.random() < 0.5:
+        caller, who = _pick(rng, ("daughter", "son", "carer", "neighbour")), "patient"
+    else:
+        caller, who = "patient", "self"
+    first = _pick(rng, PHONE_OPENERS).format(caller=caller, who=who)
+    keys = _vital_keys(rng, case, full=False)
+    lay_vit = render_vitals_lay(case["facts"]["vitals"], keys, rng) if keys else ""
+    s = [first, f"{_pick(rng, ('Reports', 'Describes', 'Calling about', 'Says'))} {_term(rng, c, True)} {dur}."]
+    s.append(f"{_cap(he)} {_pick(rng, ('has', 'is said to have', 'apparently has'))} {feats[0]}.")
+    s += [_cap(f) + "." for f in feats[1:]]
+    for n in neg:
+        s.append(f"{_pick(rng, ('Asked about', 'Screened for', 'Checked'))}: {n}.")
+    if lay_vit:
+        s.append(f"Caller says {lay_vit}.")
+    s.append(f"{_pick(rng, ('Pt is', 'Patient:', 'About'))} {demo}.")
+    if rng.random() < 0.4:
+        s.append(_pick(rng, ("Call lasted 6 min.", "Caller a bit anxious.", "Line poor at times.", "Number confirmed.")))
+    if ph:
+        s.insert(0, ph)
+    return " ".join(s)
+
+
+def _stable_history(rng: random.Random, case: dict[str, Any], context: str) -> list[str]:
+    """Past-history sentences that are settled and do not touch the presenting complaint."""
+    age, sex = case["facts"]["age_days"], case["sex"]
+    words = set(re.findall(r"[a-z]{4,}", context.lower()))
+    pool = []
+    for h in PAST_HISTORY_STABLE:
+        if age < 40 * 365 and re.search(r"MI|TIA|PE|cancer|AF|CKD|prostat|HTN|diabetes|osteoarth|gout", h):
+            continue
+        if sex == "F" and "prostat" in h:
+            continue
+        if sex == "M" and "breast" in h:
+            continue
+        if set(re.findall(r"[a-z]{4,}", h.lower())) & words:
+            continue
+        pool.append(h.replace("{y}", str(rng.randint(2005, 2022))))
+    return pool
 
 
 def _narrative(
     rng: random.Random, case: dict[str, Any], demo: str, feats: list[str], dur: str, neg: list[str], ph: str
 ) -> str:
+    """A 100-250-word presentation with the deciding fact in one sentence among distractors."""
     c: Complaint = case["complaint"]
     facts = case["facts"]
+    level = case["decision"].level
     sex = case["sex"]
-    he_cap = "He" if sex == "M" else "She"
-    his = "his" if sex == "M" else "her"
-    v = facts["vitals"]
-    intro = _pick(
+    age = facts["age_days"]
+    years = age // 365
+    he, his, him = _pronouns(sex)
+    he_cap = he.capitalize()
+    child = age < 16 * 365
+    sdemo = demographic(age, sex, case["pregnant"], "shorthand", rng)
+    term = _term(rng, c, False)
+    rel = _pick(rng, ("mother", "father", "grandmother")) if child else _pick(rng, ("partner", "daughter", "son", "friend"))
+    context = " ".join((*feats, *c.terms, *c.lay, c.cid, c.family))
+
+    def fill(s: str) -> str:
+        return s.replace("{He}", he_cap).replace("{he}", he).replace("{his}", his).replace("{him}", him).replace(
+            "{rel}", rel
+        )
+
+    # The deciding fact: one sentence.
+    lead = _pick(
         rng,
-        (
-            f"Thank you for seeing this {demo}, who presents with {_term(rng, c, False)} {dur}.",
-            f"Case summary: {demo} with a presenting complaint of {_term(rng, c, False)} {dur}.",
-            f"I would be grateful if you could assess this {demo} who attended today with {_term(rng, c, False)}.",
-            f"{demo[0].upper() + demo[1:]}, referred with {_term(rng, c, False)}, symptoms present {dur}.",
-        ),
-    )
-    core = [intro]
-    core.append(f"{he_cap} describes {feats[0]}.")
-    for f in feats[1:]:
-        core.append(f"On further questioning, {f}.")
-    optional: list[str] = []
-    if neg:
-        optional.append(f"Pertinent negatives: {', '.join(neg)}.")
-    if facts["age_days"] < 16 * 365:
-        optional.append(f"Past history: {'; '.join(rng.sample(_child_history(facts['age_days']), 2))}.")
-        optional.append(f"Socially, {he_cap.lower()} {_pick(rng, _CHILD_SOCIAL)}.")
-        optional.append(
-            f"{he_cap} takes {_pick(rng, ('no regular medication', 'an inhaler as needed', 'vitamin D drops', 'emollients'))} and has {_pick(rng, ('no known drug allergies', 'a penicillin allergy', 'no allergies'))}."
-        )
-    else:
-        h1, h2 = history_for(facts["age_days"], sex, rng), history_for(facts["age_days"], sex, rng)
-        optional.append(f"Past medical history includes {h1} and {h2}." if h1 != h2 else f"Past medical history: {h1}.")
-        optional.append(
-            f"{he_cap} takes {_pick(rng, ('no regular medication', 'amlodipine 5 mg', 'sertraline 50 mg', 'levothyroxine', 'omeprazole', 'an inhaler as needed', 'metformin'))} and reports {_pick(rng, ('no known drug allergies', 'a penicillin allergy (rash)', 'no allergies'))}."
-        )
-        social = [
-            x for x in _ADULT_SOCIAL if facts["age_days"] < 70 * 365 or not x.startswith(("works", "is a student"))
-        ]
-        optional.append(
-            f"Socially, {he_cap.lower()} {_pick(rng, tuple(social))} and {_pick(rng, ('does not smoke', 'smokes 10 a day', 'drinks socially', 'stopped smoking last year'))}."
-        )
-    other = [f for f in _EXAM_NORMAL if f != c.family]
-    fam = rng.sample(other, k=2)
-    exam = [_pick(rng, _EXAM_NORMAL[f]) for f in fam]
+        (f"{he_cap} reports", f"{he_cap} describes", "On direct questioning,", "The main concern today is",
+         "Of note,", f"{he_cap} tells us about", "History of presenting complaint:", "Today"),
+    )  # fmt: skip
+    key = f"{lead} {feats[0]}" + ("; " + "; ".join(feats[1:]) if feats[1:] else "") + "."
     keys = _vital_keys(rng, case, full=True)
-    vit = render_vitals(v, keys, rng, prefix=False) if keys else ""
-    core.append(
-        f"On examination {his} observations were {vit}; {exam[0]}, {exam[1]}."
-        if vit
-        else f"On examination {exam[0]}, {exam[1]}."
+    vit = render_vitals(facts["vitals"], keys, rng) if keys else ""
+    vit_sent = (vit[0].upper() + vit[1:] + ".") if vit else ""
+
+    history: list[str] = []
+    hist_pool = _stable_history(rng, case, context)
+    if child:
+        history.append(f"{_pick(rng, ('PMH:', 'Past history:', 'Background:'))} {'; '.join(rng.sample(_child_history(age), 2))}.")
+        history.append(_cap(_pick(rng, SOCIAL_CHILD)) + ".")
+        history.append(f"{_pick(rng, ('No regular medicines', 'Takes emollients only', 'Vitamin D drops only'))}, {_pick(rng, ALLERGIES)}.")
+    else:
+        if hist_pool:
+            history.append(f"{_pick(rng, ('PMH:', 'Background:', 'Past history:', 'Of note,'))} {_pick(rng, tuple(hist_pool))}.")
+        meds = [m for m in MEDS if (years >= 40 or not re.search(r"ramipril|bisoprolol|metformin|tamsulosin", m))
+                and (sex == "F" or "pill" not in m) and (sex == "M" or "tamsulosin" not in m)]
+        history.append(_cap(_pick(rng, tuple(meds))) + ".")
+        history.append(_cap(_pick(rng, ALLERGIES)) + ".")
+        social = [s for s in SOCIAL_ADULT if years < 70 or not s.startswith(("works", "student", "office", "nurse"))]
+        history.append(_cap(_pick(rng, tuple(social))) + ".")
+        when = _pick(rng, ("in March", "last year", "in [DATE_1]", "6 months ago", "in 2022"))
+        history.append(_cap(_pick(rng, OLD_RESULTS).replace("{when}", when)) + ".")
+    presentation: list[str] = [key]
+    negs = _negations(rng, case, feats, rng.randint(1, 3))
+    for n in negs:
+        presentation.append(f"{he_cap} {n}." if n.startswith("denies") else _cap(n) + ".")
+    ctx = [x for x in CONTEXT_LINES if not child or "work" not in x]
+    presentation += [fill(x) for x in rng.sample(ctx, k=6)]
+    presentation.append(_pick(rng, _ROS))
+    history.append(_pick(rng, _FAMILY_HX))
+    history.append(
+        f"Weight {rng.randint(8, 60) if child else rng.randint(48, 120)} kg."
+        if rng.random() < 0.5
+        else fill(_pick(rng, _FUNCTION))
     )
-    optional.append(f"Investigations so far: {_pick(rng, _TESTS[fam[0]])}.")
-    optional.append(
-        f"{_pick(rng, ('Of note (not clinically relevant):', 'Aside:', 'Incidentally,'))} {_pick(rng, IRRELEVANT)}."
-    )
-    optional.append(
-        _pick(
-            rng,
-            (
-                "The family are present and supportive.",
-                "Collateral history was obtained from the ambulance crew.",
-                f"{he_cap} has not had similar episodes before.",
-                f"{he_cap} tried paracetamol at home with limited effect.",
-                "There is no relevant family history.",
-                f"{he_cap} is able to give a clear history.",
-                "The GP letter is attached for reference.",
-                f"{he_cap} had not eaten since breakfast.",
-            ),
-        )
-    )
-    optional.append(
-        _pick(
-            rng,
-            (
-                "Symptoms have been fluctuating over the period described.",
-                f"{he_cap} was seen by a pharmacist first who advised attendance.",
-                "Immunisations are reported as up to date.",
-                "No recent hospital admissions.",
-                "Travel history is unremarkable.",
-                "Parent/carer reports no recent sick contacts.",
-            ),
-        )
-    )
-    extra_pool = [
-        f"{he_cap} {_pick(rng, ('first noticed this', 'became aware of the problem', 'says it started'))} "
-        f"{_pick(rng, ('while at work', 'at home in the evening', 'on waking', 'while shopping', 'after dinner'))}.",
-        f"Review of systems is otherwise {_pick(rng, ('unremarkable', 'negative apart from tiredness', 'non-contributory'))}.",
-        f"{he_cap} {_pick(rng, ('has not taken any', 'has tried some'))} over-the-counter remedies and "
-        f"{_pick(rng, ('has been sleeping poorly', 'is managing at home', 'has been off work', 'has cancelled plans'))}.",
-        f"A further set of observations {_pick(rng, ('was taken 15 minutes later and was similar', 'is pending', 'will be repeated'))}.",
-        f"{he_cap} was {_pick(rng, ('accompanied by a friend', 'brought by a relative', 'alone', 'dropped off by a neighbour'))}"
-        f" and {_pick(rng, ('answered questions appropriately', 'was a little anxious', 'was keen to go home', 'asked about waiting times'))}.",
-        f"Examination of the {_pick(rng, ('ears', 'throat', 'skin', 'lymph nodes'))} was {_pick(rng, ('normal', 'unremarkable'))}"
-        f" and capillary refill was under 2 seconds peripherally.",
-        f"{_pick(rng, ('There was a previous attendance', 'A previous similar episode'))} "
-        f"{_pick(rng, ('two years ago', 'last spring', 'in [DATE_1]'))} which settled without follow-up.",
-        f"Medication reconciliation: {_pick(rng, ('no changes in the last month', 'recently finished a course of antibiotics', 'started a new inhaler last week'))}.",
-        "Safeguarding screen was completed and no concerns were identified.",
-        f"Weight is recorded as {rng.randint(8, 95) if facts['age_days'] < 16 * 365 else rng.randint(48, 120)} kg.",
-    ]
-    optional += rng.sample(extra_pool, k=rng.randint(3, len(extra_pool)))
-    if ph:
-        optional.insert(0, ph)
-    rng.shuffle(optional)
-    closer = _pick(
-        rng,
-        (
-            "Many thanks for your help.",
-            "I would appreciate your assessment.",
-            "Kind regards, Dr [NAME_2].",
-            "Thank you.",
-            "",
-        ),
-    )
-    sents = core[:2] + core[2:-1] + [core[-1]]
-    text = " ".join(sents)
+    exam: list[str] = []
+    if vit_sent:
+        exam.append(vit_sent)
+    other = [f for f in _EXAM_NORMAL if f != c.family]
+    for f in rng.sample(other, k=4):
+        exam.append(_cap(_pick(rng, _EXAM_NORMAL[f])) + ".")
+    exam.append(_pick(rng, _EXAM_EXTRA))
+    if level == 5:
+        exam += [fill(x) for x in rng.sample(REASSURING_LOW, k=2)]
+    elif level == 4:
+        ok = [x for x in REASSURING_LOW if not re.search(r"walk|Mobilis|eating", x)]
+        exam.append(fill(_pick(rng, tuple(ok))))
+    irrel_pool = IRRELEVANT if not child else tuple(x for x in IRRELEVANT if "work" not in x)
+    aside = f"{_pick(rng, ('Incidentally,', 'Aside:', 'Unrelated:', 'FYI'))} {_pick(rng, irrel_pool)}."
+
+    opening = _pick(rng, NARRATIVE_OPENINGS)
+    case["opening"] = opening
+    hx_label = {"sbar": "B:", "atmist": "Further history:", "mist": "Background:"}.get(opening, "")
+    if opening == "referral":
+        first = _pick(rng, (f"Dear Dr [NAME_2], thank you for seeing this {demo} who presents with {term} {dur}.",
+                            f"Re: {demo}. I would be grateful if you could assess {him}; {he} has had {term} {dur}.",
+                            f"Dear colleague, I am referring this {demo} with {term} {dur}."))  # fmt: skip
+        closer = _pick(rng, ("Many thanks.", "Kind regards, Dr [NAME_2].", "Thank you for your help.", "Yours sincerely."))
+    elif opening == "handover":
+        first = _pick(rng, (f"Handover: {sdemo} in bay {rng.randint(1, 20)}, {term} {dur}.",
+                            f"Handing over a {demo}, came in with {term} {dur}.",
+                            f"From the night team: {sdemo}, {term}, symptoms {dur}."))  # fmt: skip
+        closer = _pick(rng, ("Over to you.", "Awaiting review.", "Any questions, bleep me.", ""))
+    elif opening == "pt_is":
+        first = f"{_pick(rng, ('Pt is a', 'Patient is a', 'Pt is an' if demo[0] in '8' else 'Pt is a'))} {demo} who {_pick(rng, ('presents with', 'attends with', 'comes in with'))} {term} {dur}."
+        closer = _pick(rng, ("", "For review.", "Please see."))
+    elif opening == "this_short":
+        first = f"This {sdemo} {_pick(rng, ('presented with', 'attends with', 'c/o', 'self-referred with'))} {term} {dur}."
+        closer = _pick(rng, ("", "For doctor review."))
+    elif opening == "sbar":
+        first = f"S: {sdemo}, {term} {dur}."
+        closer = "R: please review."
+    elif opening == "atmist":
+        first = (f"ATMIST. A: {years if years >= 2 else sdemo} {sex}. T: {_pick(rng, ('onset', 'called'))} "
+                 f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}. M: {term}. I: see below.")  # fmt: skip
+        closer = _pick(rng, ("T: nil given en route.", "T: position of comfort.", "T: reassurance."))
+    elif opening == "mist":
+        first = f"MIST handover from crew. M: {term} {dur}. I/S: as below."
+        closer = "T: nil en route."
+    elif opening == "summary":
+        first = _pick(rng, (f"Case summary: {demo}, {term} {dur}.", f"Summary: {demo} presenting with {term}."))
+        closer = ""
+    elif opening == "gp_call":
+        first = f"GP phoned ahead about this {demo} seen in surgery today with {term} {dur}."
+        closer = _pick(rng, ("GP letter to follow.", "GP happy to discuss.", ""))
+    else:
+        first = f"Ward note: {demo}, reviewed for {term} {dur}."
+        closer = _pick(rng, ("", "Will reassess."))
+
+    # Choose distractors to reach a target length; the key and vitals always stay.
     target = rng.randint(100, 235)
-    for o in optional:
-        if len(text.split()) >= target:
+    rng.shuffle(history)
+    rest_p = presentation[1:]
+    rng.shuffle(rest_p)
+    rest_e = exam[1:] if vit_sent else exam[:]
+    rng.shuffle(rest_e)
+    aside2 = f"{_pick(rng, ('Also', 'Of no relevance:', 'Note:'))} {_pick(rng, irrel_pool)}."
+    pool = [("h", s) for s in history] + [("p", s) for s in rest_p] + [("e", s) for s in rest_e]
+    pool += [("a", aside), ("a", aside2)]
+    rng.shuffle(pool)
+    base_words = len(" ".join((ph, first, key, vit_sent, closer)).split())
+    chosen: list[tuple[str, str]] = []
+    words = base_words
+    for item in pool:
+        if words >= target:
             break
-        text += " " + o
-    if closer:
-        text += " " + closer
-    words = text.split()
-    while len(words) > 250 and optional:
-        text = text.replace(" " + optional.pop(), "")
-        words = text.split()
+        chosen.append(item)
+        words += len(item[1].split())
     extra = iter(IRRELEVANT)
-    while len(words) < 100:
-        text += f" Aside: {next(extra)}."
-        words = text.split()
-    return text
+    while words < 100:
+        item = ("a", f"Aside: {next(extra)}.")
+        chosen.append(item)
+        words += len(item[1].split())
+    while words > 250 and chosen:
+        words -= len(chosen.pop()[1].split())
+
+    def group(tag: str) -> list[str]:
+        return [s for t, s in chosen if t == tag]
+
+    pres = group("p")
+    pres.insert(rng.randint(0, len(pres)), key)
+    ex = group("e")
+    if vit_sent:
+        ex.insert(rng.randint(0, min(1, len(ex))), vit_sent)
+    hist = group("h")
+    if hx_label and hist:
+        hist[0] = f"{hx_label} {hist[0]}"
+    if opening == "sbar":
+        pres[0] = f"A: {pres[0]}"
+        order = [hist, pres, ex]
+    elif opening in ("atmist", "mist"):
+        order = [pres, ex, hist]
+    else:
+        order = [pres, hist, ex]
+        if rng.random() < 0.4:
+            order = [hist, pres, ex]
+    body = [s for g in order for s in g] + group("a")
+    case["distractors"] = len(chosen)
+    parts = [ph, first, *body, closer]
+    return " ".join(p for p in parts if p)
+
+
+def _cap(s: str) -> str:
+    return s[0].upper() + s[1:] if s else s
 
 
 def _record(rng: random.Random, case: dict[str, Any], idx: int, seed: int, style: str) -> dict[str, Any]:
     c: Complaint = case["complaint"]
     text = _render(rng, case, style)
     clean = text
-    if style != "narrative" and rng.random() < 0.25:
+    if style not in ("narrative", "run_on") and rng.random() < 0.25:
         text = add_typos(text, rng, rng.randint(1, 3))
     elif style == "narrative" and rng.random() < 0.1:
         text = add_typos(text, rng, 1)
+    if style == "nurse_note":
+        text = abbreviate(text, rng, p=0.8)
+    elif style == "run_on":
+        text = run_on(text, rng)
+        if rng.random() < 0.5:
+            text = add_typos(text, rng, rng.randint(1, 3))
     if style in ("one_line", "shorthand") and rng.random() < 0.3:
         text = lowercase_keep_placeholders(text)
         clean = clean.lower()
@@ -854,6 +1010,9 @@ def _record(rng: random.Random, case: dict[str, Any], idx: int, seed: int, style
     }
     if shown:
         rec["vitals"] = shown
+    if style == "narrative":
+        rec["opening"] = case["opening"]
+        rec["distractors"] = case["distractors"]
     return rec
 
 
@@ -864,13 +1023,16 @@ def _template_id(case: dict[str, Any]) -> str:
 
 
 _STYLE_WEIGHTS = {
-    "one_line": 0.17,
-    "shorthand": 0.17,
-    "clinical": 0.16,
-    "narrative": 0.14,
-    "lay_first": 0.12,
-    "lay_second": 0.1,
-    "lay_third": 0.14,
+    "one_line": 0.12,
+    "shorthand": 0.11,
+    "nurse_note": 0.08,
+    "clinical": 0.11,
+    "narrative": 0.18,
+    "lay_first": 0.09,
+    "lay_second": 0.06,
+    "lay_third": 0.09,
+    "phone": 0.08,
+    "run_on": 0.08,
 }
 
 

@@ -32,6 +32,9 @@ STYLES: tuple[str, ...] = (
     "lay_first",
     "lay_second",
     "lay_third",
+    "nurse_note",
+    "phone",
+    "run_on",
 )
 
 DURATIONS: tuple[str, ...] = (
