@@ -1,0 +1,82 @@
+"""Re-fitting the decision rule on a tuning set, for the model alone or model + safety rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from triage_app.core.intake import Intake
+from triage_app.training.recalibrate import fit_decision_with_floor, rule_floor_levels
+
+
+def _probs(rows: list[list[float]]) -> np.ndarray:
+    p = np.asarray(rows, dtype=float)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+# Four level-1 cases the model calls level 3 with some level-1 mass, and six level-5 cases it gets right.
+PROBS = _probs([[0.3, 0.0, 0.7, 0.0, 0.0]] * 4 + [[0.0, 0.0, 0.0, 0.1, 0.9]] * 6)
+GOLD = np.asarray([1] * 4 + [5] * 6)
+
+
+def test_model_alone_needs_a_protective_threshold() -> None:
+    decision, metrics = fit_decision_with_floor(PROBS, GOLD, None)
+    assert decision["rule"] == "cumulative_urgency" and decision["threshold"] <= 0.3
+    assert metrics["under_triage_rate"] == 0.0 and metrics["accuracy"] == 1.0
+
+
+def test_rules_floor_lets_argmax_stand_when_the_rules_catch_the_misses() -> None:
+    floor = np.asarray([1] * 4 + [5] * 6)  # the rules require level 1 for the first four
+    decision, metrics = fit_decision_with_floor(PROBS, GOLD, floor, max_model_under=1.0)
+    assert decision == {"rule": "argmax"}
+    assert metrics["under_triage_rate"] == 0.0
+
+
+def test_model_alone_guard_still_binds_with_a_floor() -> None:
+    floor = np.asarray([1] * 4 + [5] * 6)
+    decision, _ = fit_decision_with_floor(PROBS, GOLD, floor, max_model_under=0.0)
+    assert decision["rule"] == "cumulative_urgency"  # argmax alone under-triages 40 %
+
+
+def test_rule_floor_levels_from_real_rules() -> None:
+    intakes = [
+        Intake.from_dict({"text": "cardiac arrest, CPR in progress", "age": 60}),
+        Intake.from_dict({"text": "needs a repeat prescription", "age": 40}),
+        Intake.from_dict({"text": "feels unwell", "age": 40, "vitals": {"spo2": 84}}),
+    ]
+    floors = rule_floor_levels(intakes)
+    assert floors[0] == 1 and floors[1] == 5 and floors[2] <= 2
+
+
+def test_export_refuses_to_tune_on_the_test_set(tmp_path: Path) -> None:
+    from triage_app.cli import main
+    from triage_app.training.pipeline import HANDWRITTEN_TEST
+
+    bundle = tmp_path / "b"
+    bundle.mkdir()
+    (bundle / "manifest.json").write_text("{}", encoding="utf-8")
+    code = main(["--data-dir", str(tmp_path / "d"), "export", "--model", str(bundle), "--tune-data", str(HANDWRITTEN_TEST)])
+    assert code != 0
+
+
+@pytest.mark.model
+def test_recalibrating_the_default_bundle_on_the_dev_set(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from tests.conftest import DEFAULT_MODEL_DIR
+    from triage_app.ml.bundle import load_bundle
+    from triage_app.training.recalibrate import recalibrate_bundle
+
+    if not (DEFAULT_MODEL_DIR / "manifest.json").is_file():
+        pytest.skip("no default bundle")
+    work = tmp_path / "m"
+    shutil.copytree(DEFAULT_MODEL_DIR, work)
+    dev = DEFAULT_MODEL_DIR.parents[1] / "triage_app" / "training" / "data" / "handwritten_dev.jsonl"
+    manifest = recalibrate_bundle(work, dev, say=lambda _: None)
+    assert manifest["calibration"]["cases"] == 250
+    assert manifest["calibration"]["tuning_metrics_system"]["under_triage_rate"] <= 0.05 or manifest["decision"]["threshold"] == 0.02
+    load_bundle(work)  # hashes rewritten
+    assert json.loads((work / "manifest.json").read_text())["temperature"] == manifest["temperature"]

@@ -1,0 +1,150 @@
+"""Re-fit a bundle's temperature, decision rule and uncertainty cut on a labelled tuning set.
+
+The trainer calibrates on its validation split. For the built-in model that split is generated
+text, which does not read like real notes; the hand-written development set
+(``data/handwritten_dev.jsonl``) does. ``triage-app export --tune-data FILE`` calls
+:func:`recalibrate_bundle` before the ONNX export so the parity check and test metrics use the
+new calibration.
+
+The decision rule can be fitted for the model alone or for what the clinician actually sees, the
+model plus the deterministic safety rules (rules only escalate, so the system's level is the
+more urgent of the two). Probabilities come from the runtime classifier exactly as the app
+computes them (windows for long texts), so the calibration matches deployment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triage_app.core.acuity import NUM_LEVELS
+from triage_app.core.errors import InputError
+from triage_app.training.calibration import (
+    TARGET_UNDER_TRIAGE,
+    decide_levels,
+    fit_temperature,
+    fit_uncertainty,
+    softmax,
+    summary_metrics,
+)
+
+OBJECTIVES: tuple[str, ...] = ("system", "model")
+#: Cumulative-urgency thresholds tried, finest where the rule is most protective.
+THRESHOLDS: tuple[float, ...] = tuple(float(t) for t in np.round(np.r_[np.arange(0.02, 0.10, 0.01), np.arange(0.10, 0.951, 0.01)], 2))
+
+
+def rule_floor_levels(intakes: Sequence[Any]) -> np.ndarray:
+    """The most urgent level the safety rules require for each intake (``NUM_LEVELS`` when none fires)."""
+    from triage_app.core.rules import default_rules
+
+    rules = default_rules()
+    floors = []
+    for intake in intakes:
+        escalations = rules.evaluate(intake)
+        floors.append(min((int(e.min_level) for e in escalations), default=NUM_LEVELS))
+    return np.asarray(floors, dtype=np.int64)
+
+
+#: Sensitivity for levels 1-2 the fitted rule must keep (issue 3 target).
+TARGET_SENSITIVITY_1_2 = 0.95
+#: With the system objective, the model alone must still not under-triage more than this, so a
+#: note without vital signs or red-flag phrases (where no rule fires) is not left to chance.
+MAX_MODEL_UNDER_TRIAGE = 0.10
+
+
+def fit_decision_with_floor(
+    probs: np.ndarray,
+    levels: Sequence[int],
+    floor: np.ndarray | None,
+    target_under: float = TARGET_UNDER_TRIAGE,
+    target_sensitivity: float = TARGET_SENSITIVITY_1_2,
+    max_model_under: float = MAX_MODEL_UNDER_TRIAGE,
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Best-accuracy rule meeting the safety targets, after applying the rules' ``floor``.
+
+    A rule qualifies when under-triage (with the floor) is at most ``target_under``, sensitivity
+    for levels 1-2 is at least ``target_sensitivity`` and, when a floor is given, the model alone
+    under-triages at most ``max_model_under``. If none qualifies, the least under-triaging rule wins.
+
+    Args:
+        floor: Per case, the most urgent level required by the safety rules, or None for the
+            model alone.
+
+    Returns:
+        The manifest ``decision`` and the metrics it reaches on these cases (with the floor).
+    """
+    gold = np.asarray(levels, dtype=np.int64)
+
+    def scored(decision: dict[str, Any]) -> tuple[dict[str, float], float]:
+        alone = np.asarray(decide_levels(probs, decision))
+        pred = alone if floor is None else np.minimum(alone, floor)
+        return summary_metrics(gold, pred), float(np.mean(alone > gold))
+
+    decisions = [{"rule": "argmax"}] + [{"rule": "cumulative_urgency", "threshold": t} for t in THRESHOLDS]
+    scores = [(d, *scored(d)) for d in decisions]
+    candidates = [(d, m) for d, m, _ in scores]
+    meeting = [(d, m) for d, m, alone_under in scores
+               if m["under_triage_rate"] <= target_under and m["sensitivity_levels_1_2"] >= target_sensitivity
+               and (floor is None or alone_under <= max_model_under)]
+    if meeting:
+        return max(meeting, key=lambda dm: (dm[1]["accuracy"], dm[0].get("threshold", 1.0)))
+    return min(candidates, key=lambda dm: (dm[1]["under_triage_rate"], -dm[1]["accuracy"]))
+
+
+def recalibrate_bundle(
+    bundle_dir: Path, tune_path: Path, *, objective: str = "system", say: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Re-fit temperature, decision and uncertainty of ``bundle_dir`` on ``tune_path`` in place.
+
+    Raises:
+        InputError: Unknown objective, or a tuning file with too few usable cases.
+    """
+    from triage_app.ml.runtime import load_classifier
+    from triage_app.training.bundle_writer import finalize_bundle, read_manifest
+    from triage_app.training.evaluate import read_cases
+
+    if objective not in OBJECTIVES:
+        raise InputError("objective", f"Unknown objective {objective!r}.", f"Use one of: {', '.join(OBJECTIVES)}.")
+    data = read_cases(tune_path)
+    if len(data.cases) < 50:
+        raise InputError("tune_data", f"{tune_path.name} has only {len(data.cases)} usable cases.", "Use at least 50.")
+    manifest = read_manifest(bundle_dir)
+    old_t = float(manifest.get("temperature", 1.0))
+    clf = load_classifier(bundle_dir, device="cpu")
+    probs_old = np.asarray(clf.predict_proba([c.intake.text for c in data.cases]), dtype=np.float64)
+    logits = old_t * np.log(np.clip(probs_old, 1e-12, 1.0))  # softmax(logits / T) is shift-invariant
+    gold = np.asarray([c.level for c in data.cases], dtype=np.int64)
+    temperature = fit_temperature(logits, gold)
+    probs = softmax(logits, temperature)
+    floor = rule_floor_levels([c.intake for c in data.cases]) if objective == "system" else None
+    decision, fitted = fit_decision_with_floor(probs, gold, floor)
+    uncertainty = fit_uncertainty(probs, gold, decision)
+    model_only = summary_metrics(gold, np.asarray(decide_levels(probs, decision)), probs)
+    argmax = summary_metrics(gold, np.asarray(decide_levels(probs, {"rule": "argmax"})), probs)
+    say(f"recalibrated on {tune_path.name} ({len(gold)} cases, objective {objective}): T {old_t:.3f} -> "
+        f"{temperature:.3f}, decision {decision}, uncertainty {uncertainty}")
+    say("tuning set, model alone: " + ", ".join(f"{k}={v:.3f}" for k, v in model_only.items()))
+    if floor is not None:
+        say("tuning set, model + safety rules: " + ", ".join(f"{k}={v:.3f}" for k, v in fitted.items()))
+    manifest.pop("files", None)
+    manifest.pop("sha256", None)
+    manifest["temperature"] = round(float(temperature), 6)
+    manifest["decision"] = decision
+    manifest["uncertainty"] = uncertainty
+    manifest["calibration"] = {
+        "data": tune_path.name,
+        "cases": int(len(gold)),
+        "objective": "model + safety rules" if floor is not None else "model alone",
+        "target_under_triage": TARGET_UNDER_TRIAGE,
+        "previous": {"temperature": old_t},
+        "tuning_metrics_model": {k: round(float(v), 4) for k, v in model_only.items()},
+        "tuning_metrics_argmax": {k: round(float(v), 4) for k, v in argmax.items()},
+        **({"tuning_metrics_system": {k: round(float(v), 4) for k, v in fitted.items()}} if floor is not None else {}),
+    }
+    return finalize_bundle(bundle_dir, manifest)
+
+
+__all__ = ["OBJECTIVES", "fit_decision_with_floor", "recalibrate_bundle", "rule_floor_levels"]
