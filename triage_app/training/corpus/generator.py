@@ -701,16 +701,25 @@ _FUNCTION = (
     "{He} has had no falls in the last year.",
     "Baseline: independent, no carers.",
 )
-_EXAM_EXTRA = (
-    "Capillary refill under 2 seconds.",
-    "No lymphadenopathy.",
-    "Calves soft and non-tender.",
-    "No peripheral oedema.",
-    "Tympanic membranes normal bilaterally.",
-    "Mucous membranes moist.",
-    "Speech normal, gait not assessed.",
-    "Capillary glucose 6.4.",
+# (finding, context that would contradict it): normal findings never contradict the case.
+_EXAM_EXTRA: tuple[tuple[str, str], ...] = (
+    ("Capillary refill under 2 seconds.", r"shock|clammy|mottled|pale|grey|bleed|blood|dehydrat|sepsis|collapse"),
+    ("No lymphadenopathy.", r"gland|lump|node|neck swelling"),
+    ("Calves soft and non-tender.", r"calf|calves|leg|dvt|clot"),
+    ("No peripheral oedema.", r"swell|swollen|oedema|puffy|heart failure|fluid"),
+    ("Tympanic membranes normal bilaterally.", r"ear"),
+    ("Mucous membranes moist.", r"dehydrat|dry|vomit|sick|diarr|drink|nappy|fluids"),
+    ("Speech normal, gait not assessed.", r"speech|speak|word|slur|talk|confus|drows|stroke|weak|walk|droop|dizz"),
+    ("Capillary glucose 6.4.", r"sugar|glucose|hypo|diabet|bm |dka"),
 )
+_EXAM_CLASH: dict[str, str] = {
+    "respiratory": r"breath|sob|wheez|gasp|stridor|crackl|cough|sats|chest|asthma|choking|airway|drown",
+    "cardiovascular": r"pulse|shock|clammy|mottled|heart|palpit|bp |grey|faint|collapse|limb",
+    "gastrointestinal": r"abdo|tummy|belly|stomach|pelvi|stab|bowel|vomit|groin|epigastr|bleed",
+    "neurological": r"head|unrespons|gcs|fit|seiz|drows|confus|weak|numb|speech|slur|droop|pupil|wake|conscious",
+    "skin": r"cut|wound|lacer|burn|bite|rash|spot|stab|bruis|blister|hives|swell|sting|purpur|scald|graze",
+    "ENT": r"throat|ear|nose|swallow|drool|voice|tonsil|mouth",
+}
 
 
 def _nurse_note(
@@ -766,10 +775,21 @@ def _phone(
         s.append(f"Caller says {lay_vit}.")
     s.append(f"{_pick(rng, ('Pt is', 'Patient:', 'About'))} {demo}.")
     if rng.random() < 0.4:
-        s.append(_pick(rng, ("Call lasted 6 min.", "Caller a bit anxious.", "Line poor at times.", "Number confirmed.")))
+        s.append(
+            _pick(rng, ("Call lasted 6 min.", "Caller a bit anxious.", "Line poor at times.", "Number confirmed."))
+        )
     if ph:
         s.insert(0, ph)
     return " ".join(s)
+
+
+def _weight(age_days: int, rng: random.Random) -> float:
+    """A plausible weight in kg for the age."""
+    if age_days < 365:
+        return round(3.2 + age_days / 365 * 6.5 + rng.uniform(-0.5, 0.5), 1)
+    if age_days < 16 * 365:
+        return int(age_days / 365 * 3 + 7 + rng.randint(-2, 4))
+    return rng.randint(48, 120)
 
 
 def _stable_history(rng: random.Random, case: dict[str, Any], context: str) -> list[str]:
@@ -805,16 +825,28 @@ def _narrative(
     child = age < 16 * 365
     sdemo = demographic(age, sex, case["pregnant"], "shorthand", rng)
     term = _term(rng, c, False)
-    rel = _pick(rng, ("mother", "father", "grandmother")) if child else _pick(rng, ("partner", "daughter", "son", "friend"))
+    rel = (
+        _pick(rng, ("mother", "father", "grandmother"))
+        if child
+        else _pick(rng, ("partner", "daughter", "son", "friend"))
+    )
     context = " ".join((*feats, *c.terms, *c.lay, c.cid, c.family))
 
     def fill(s: str) -> str:
-        return s.replace("{He}", he_cap).replace("{he}", he).replace("{his}", his).replace("{him}", him).replace(
-            "{rel}", rel
+        return (
+            s.replace("{He}", he_cap)
+            .replace("{he}", he)
+            .replace("{his}", his)
+            .replace("{him}", him)
+            .replace("{rel}", rel)
         )
 
     # The deciding fact: one sentence.
-    lead = _pick(
+    lead = (
+        _pick(rng, ("Of note,", "The main concern today is", "On arrival:", "History of presenting complaint:"))
+        if level == 1
+        else None
+    ) or _pick(
         rng,
         (f"{he_cap} reports", f"{he_cap} describes", "On direct questioning,", "The main concern today is",
          "Of note,", f"{he_cap} tells us about", "History of presenting complaint:", "Today"),
@@ -827,40 +859,57 @@ def _narrative(
     history: list[str] = []
     hist_pool = _stable_history(rng, case, context)
     if child:
-        history.append(f"{_pick(rng, ('PMH:', 'Past history:', 'Background:'))} {'; '.join(rng.sample(_child_history(age), 2))}.")
+        history.append(
+            f"{_pick(rng, ('PMH:', 'Past history:', 'Background:'))} {'; '.join(rng.sample(_child_history(age), 2))}."
+        )
         history.append(_cap(_pick(rng, SOCIAL_CHILD)) + ".")
-        history.append(f"{_pick(rng, ('No regular medicines', 'Takes emollients only', 'Vitamin D drops only'))}, {_pick(rng, ALLERGIES)}.")
+        history.append(
+            f"{_pick(rng, ('No regular medicines', 'Takes emollients only', 'Vitamin D drops only'))}, {_pick(rng, ALLERGIES)}."
+        )
     else:
-        if hist_pool:
-            history.append(f"{_pick(rng, ('PMH:', 'Background:', 'Past history:', 'Of note,'))} {_pick(rng, tuple(hist_pool))}.")
-        meds = [m for m in MEDS if (years >= 40 or not re.search(r"ramipril|bisoprolol|metformin|tamsulosin", m))
-                and (sex == "F" or "pill" not in m) and (sex == "M" or "tamsulosin" not in m)]
+        if rng.random() < 0.5:
+            hist_pool = [h for h in hist_pool if not re.search(r"nil|no significant|unremarkable", h)]
+        for h in rng.sample(hist_pool, k=min(len(hist_pool), rng.randint(1, 2))):
+            history.append(f"{_pick(rng, ('PMH:', 'Background:', 'Past history:', 'Of note,', 'Also known:'))} {h}.")
+        meds = [
+            m
+            for m in MEDS
+            if (years >= 40 or not re.search(r"ramipril|bisoprolol|metformin|tamsulosin", m))
+            and (sex == "F" or "pill" not in m)
+            and (sex == "M" or "tamsulosin" not in m)
+        ]
         history.append(_cap(_pick(rng, tuple(meds))) + ".")
         history.append(_cap(_pick(rng, ALLERGIES)) + ".")
         social = [s for s in SOCIAL_ADULT if years < 70 or not s.startswith(("works", "student", "office", "nurse"))]
         history.append(_cap(_pick(rng, tuple(social))) + ".")
         when = _pick(rng, ("in March", "last year", "in [DATE_1]", "6 months ago", "in 2022"))
-        history.append(_cap(_pick(rng, OLD_RESULTS).replace("{when}", when)) + ".")
+        for r in rng.sample(OLD_RESULTS, k=2):
+            history.append(_cap(r.replace("{when}", when)) + ".")
+            when = _pick(rng, ("in the spring", "two years ago", "at a routine check", "in 2021"))
     presentation: list[str] = [key]
     negs = _negations(rng, case, feats, rng.randint(1, 3))
     for n in negs:
         presentation.append(f"{he_cap} {n}." if n.startswith("denies") else _cap(n) + ".")
-    ctx = [x for x in CONTEXT_LINES if not child or "work" not in x]
-    presentation += [fill(x) for x in rng.sample(ctx, k=6)]
+    ctx = [
+        x
+        for x in CONTEXT_LINES
+        if (not child or not re.search("work|mentions|right-handed|historian|reluctant|lunch", x))
+        and (level > 2 or not re.search("historian|reluctant|lunch|mentions|right-handed", x))
+    ]
+    presentation += [fill(x) for x in rng.sample(ctx, k=min(9, len(ctx)))]
     presentation.append(_pick(rng, _ROS))
     history.append(_pick(rng, _FAMILY_HX))
-    history.append(
-        f"Weight {rng.randint(8, 60) if child else rng.randint(48, 120)} kg."
-        if rng.random() < 0.5
-        else fill(_pick(rng, _FUNCTION))
-    )
+    history.append(f"Weight {_weight(age, rng)} kg." if rng.random() < 0.5 else fill(_pick(rng, _FUNCTION)))
     exam: list[str] = []
     if vit_sent:
         exam.append(vit_sent)
-    other = [f for f in _EXAM_NORMAL if f != c.family]
-    for f in rng.sample(other, k=4):
+    low = context.lower()
+    other = [f for f in _EXAM_NORMAL if f != c.family and not re.search(_EXAM_CLASH[f], low)]
+    for f in rng.sample(other, k=min(4, len(other))):
         exam.append(_cap(_pick(rng, _EXAM_NORMAL[f])) + ".")
-    exam.append(_pick(rng, _EXAM_EXTRA))
+    extra_ok = [x for x, clash in _EXAM_EXTRA if not re.search(clash, low) and (level > 2 or "glucose" in x)]
+    if extra_ok:
+        exam.append(_pick(rng, tuple(extra_ok)))
     if level == 5:
         exam += [fill(x) for x in rng.sample(REASSURING_LOW, k=2)]
     elif level == 4:
@@ -876,7 +925,9 @@ def _narrative(
         first = _pick(rng, (f"Dear Dr [NAME_2], thank you for seeing this {demo} who presents with {term} {dur}.",
                             f"Re: {demo}. I would be grateful if you could assess {him}; {he} has had {term} {dur}.",
                             f"Dear colleague, I am referring this {demo} with {term} {dur}."))  # fmt: skip
-        closer = _pick(rng, ("Many thanks.", "Kind regards, Dr [NAME_2].", "Thank you for your help.", "Yours sincerely."))
+        closer = _pick(
+            rng, ("Many thanks.", "Kind regards, Dr [NAME_2].", "Thank you for your help.", "Yours sincerely.")
+        )
     elif opening == "handover":
         first = _pick(rng, (f"Handover: {sdemo} in bay {rng.randint(1, 20)}, {term} {dur}.",
                             f"Handing over a {demo}, came in with {term} {dur}.",
@@ -886,7 +937,9 @@ def _narrative(
         first = f"{_pick(rng, ('Pt is a', 'Patient is a', 'Pt is an' if demo[0] in '8' else 'Pt is a'))} {demo} who {_pick(rng, ('presents with', 'attends with', 'comes in with'))} {term} {dur}."
         closer = _pick(rng, ("", "For review.", "Please see."))
     elif opening == "this_short":
-        first = f"This {sdemo} {_pick(rng, ('presented with', 'attends with', 'c/o', 'self-referred with'))} {term} {dur}."
+        first = (
+            f"This {sdemo} {_pick(rng, ('presented with', 'attends with', 'c/o', 'self-referred with'))} {term} {dur}."
+        )
         closer = _pick(rng, ("", "For doctor review."))
     elif opening == "sbar":
         first = f"S: {sdemo}, {term} {dur}."
@@ -917,7 +970,8 @@ def _narrative(
     rng.shuffle(rest_e)
     aside2 = f"{_pick(rng, ('Also', 'Of no relevance:', 'Note:'))} {_pick(rng, irrel_pool)}."
     pool = [("h", s) for s in history] + [("p", s) for s in rest_p] + [("e", s) for s in rest_e]
-    pool += [("a", aside), ("a", aside2)]
+    aside3 = f"{_pick(rng, ('Incidentally,', 'PS:'))} {_pick(rng, irrel_pool)}."
+    pool += [("a", aside), ("a", aside2), ("a", aside3)]
     rng.shuffle(pool)
     base_words = len(" ".join((ph, first, key, vit_sent, closer)).split())
     chosen: list[tuple[str, str]] = []
