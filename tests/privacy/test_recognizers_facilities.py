@@ -87,3 +87,19 @@ def test_context_places_are_redacted_by_default(text: str, expected: list[tuple[
 def test_clinical_text_keeps_its_places_words(text: str) -> None:
     assert recognizer_spans(ContextPlaceRecognizer, text) == []
     assert [s for s in redactor_spans(text) if s[1] == "LOCATION"] == []
+
+
+#: Department, area and bed-space words (UK and US) after movement cues: nothing is removed.
+WARD_TALK = [
+    "Transferred from Resus to Majors. Moved to Minors. Sent to Theatre then Recovery.",
+    "Came from Theatres. Transferred to Paeds. Sent to Maternity. Referred to Physio.",
+    "Went to X-ray. Sent to Imaging. Went to Outpatients. Presented to Triage.",
+    "Sent from Walk-in Centre. Seen at Urgent Treatment Centre.",
+    "Moved to Bay 4. Back to Room 12. Went to Chemist for paracetamol.",
+    "Transferred to Cardiac Cath Lab. Transferred to Coronary Care. Went to Endoscopy.",
+]
+
+
+@pytest.mark.parametrize("text", WARD_TALK)
+def test_ward_talk_is_not_redacted(text: str) -> None:
+    assert redactor_spans(text) == []

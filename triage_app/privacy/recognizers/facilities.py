@@ -72,7 +72,9 @@ class ContextPlaceRecognizer(Recognizer):
             "standing", "walking", "transplant", "vascular", "interventional", "operating", "holding", "pre-op",
             "post-op", "preop", "postop", "procedure", "procedures", "echo", "ultrasound", "nuclear", "imaging",
             "mental", "health", "family", "friends", "friend", "mom", "dad", "baseline", "normal", "sinus", "hosp",
-            "campus", "building", "center", "centre", "memorial", "infirmary", "manor",
+            "campus", "building", "center", "centre", "memorial", "infirmary", "manor", "bay", "pod", "bed", "high",
+            "dependency", "step", "day", "short", "stay", "assessment", "observation", "ambulatory", "acute",
+            "chemist", "pharmacy", "gym", "pool", "store", "shop", "supermarket", "restaurant", "bar", "park",
         }
     )
     _COMPASS = r"north|south|east|west|northern|southern|eastern|western|upper|lower|central|main"
@@ -96,7 +98,7 @@ class ContextPlaceRecognizer(Recognizer):
         r"|\b(?:surgeon|surgeons|doctor|doctors|physician|physicians|md|mds|nurse|nurses|team|staff|someone|"
         r"people|ambulance|ems|paramedics|transport|medflight|pcp|cardiologist|oncologist|hospitalist|records|"
         r"chart|films|friends?|meeting)\s+(?:from|at)"
-        r"|\b(?:is|was|he's|she's|i'm|im|am|are|were|being)\s+(?:now\s+|still\s+)?(?:in|at))\s+(?:the\s+)?$",
+        r"|\b(?:is|was|he's|she's|i'm|im|am|are|were|being)\s+(?:now\s+|still\s+)?(?:in|at))[ \t]+(?:the[ \t]+)?(?-i:(?=[A-Z][a-z]))",
         re.IGNORECASE,
     )
     _STATE_VERBS: ClassVar[frozenset[str]] = frozenset({"is", "was", "he's", "she's", "i'm", "im", "am", "are", "were", "being"})
@@ -225,12 +227,9 @@ class ContextPlaceRecognizer(Recognizer):
 
     def _capitalised_after_cue(self, text: str, out: list[Candidate]) -> None:
         """Mixed-case text: a run of capitalised words right after a movement/origin cue."""
-        for m in self._TITLE_WORD.finditer(text):
-            before = text[max(0, m.start() - 40) : m.start()]
-            if "\n" in before[-12:] or not self._CUE.search(before):
-                continue
+        for cue in self._CUE.finditer(text):
             run: list[tuple[int, int]] = []
-            pos = m.start()
+            pos = cue.end()
             for w in self._TITLE_WORD.finditer(text, pos):
                 if w.start() != pos or len(run) >= 4:
                     break
@@ -243,8 +242,8 @@ class ContextPlaceRecognizer(Recognizer):
                 pos = w.end() + gap.end()
             if not run:
                 continue
-            cue = self._CUE.search(before)
-            assert cue is not None
+            if re.match(r"\s*\d", text[run[-1][1] :]) and any(self.lexicon.is_everyday(text[s:e]) for s, e in run):
+                continue  # "moved to Bay 4", "back to Room 12": a bed space, not a place name
             words = [text[s:e] for s, e in run]
             if cue.group().split()[0].lower() in self._STATE_VERBS and any(self.lexicon.is_common(w) for w in words):
                 continue  # "is in Good spirits", "is at Risk": a state, not a place

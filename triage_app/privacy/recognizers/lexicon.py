@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import pickle
+import re
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -69,8 +70,17 @@ class Lexicon:
         return w in self.first_names or w in self.last_names
 
     def is_english(self, word: str) -> bool:
-        """A dictionary word, also in an inflected form ("called", "visits", "notified")."""
+        """A dictionary word, also in an inflected form ("called", "visits", "notified") or a
+        British spelling of one ("oedema", "centre", "haematoma", "mobilise")."""
         w = word.lower()
+        if self._is_english_us(w):
+            return True
+        if w in self.first_names or w in self.last_names:
+            return False  # "andre" is a name, not a spelling of "ander"
+        us = american_spelling(w)
+        return us != w and self._is_english_us(us)
+
+    def _is_english_us(self, w: str) -> bool:
         if w in self.english:
             return True
         if w in self.frequent_names:
@@ -86,8 +96,17 @@ class Lexicon:
         return False
 
     def is_everyday(self, word: str) -> bool:
-        """A frequent English, clinical or function word, also inflected ("parks")."""
+        """A frequent English, clinical or function word, also inflected ("parks") or in
+        British spelling ("colour", "centre")."""
         w = word.lower()
+        if self._is_everyday_us(w):
+            return True
+        if w in self.first_names or w in self.last_names:
+            return False
+        us = american_spelling(w)
+        return us != w and self._is_everyday_us(us)
+
+    def _is_everyday_us(self, w: str) -> bool:
         if w in self.clinical or w in self.function_words or w in self.frequent_english:
             return True
         if w in self.frequent_names:
@@ -108,6 +127,33 @@ class Lexicon:
         """A clinical or function word: never part of a name, even after "Dr"."""
         w = word.lower()
         return w in self.clinical or w in self.function_words
+
+
+#: British spellings and their American forms (the dictionary is American): tried in order.
+_BRITISH: tuple[tuple[re.Pattern[str], str], ...] = (
+    # medical roots only, so that an unknown name with "ae"/"oe" never becomes a word
+    (re.compile(r"(haem|paed|anaes|aetiol|gynae|caec|faec|orthopaed|leukaem|anaem|ischaem|septicaem|hypoxaem|uraem|aem(?=ia$))"), "<ae>"),
+    (re.compile(r"(oedem|oesoph|oestr|diarrhoe|dyspnoe|apnoe|orthopnoe|foet|coeli|manoeuv|homoeo|amoeb|oncoe)"), "<oe>"),
+    (re.compile(r"(?<=[a-z])our(?=s?$|ed$|ing$|ite|able)"), "or"),  # colour, behaviour, tumour, favourite
+    (re.compile(r"(?<=[bcdfgklmnpstv])re(s?)$"), r"er\1"),  # centre, litres, fibre, theatre
+    (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$"), r"iz\1"),  # mobilise, organisation
+    (re.compile(r"(?<=[a-z]{2})ys(e|es|ed|ing)$"), r"yz\1"),  # analyse, paralysed
+    (re.compile(r"ogue$"), "og"),  # catalogue
+    (re.compile(r"mme$"), "m"),  # programme
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def american_spelling(word: str) -> str:
+    """``word`` with British spelling patterns changed to American ones ("oedema" -> "edema")."""
+    out = word
+    for pattern, repl in _BRITISH:
+        if repl in ("<ae>", "<oe>"):
+            pair = repl[1:3]
+            out = pattern.sub(lambda m, p=pair: m.group().replace(p, "e"), out)
+        else:
+            out = pattern.sub(repl, out)
+    return out.replace("maneuvre", "maneuver")
 
 
 #: Suffixes stripped to find a dictionary stem, with what may replace them.
@@ -184,4 +230,4 @@ def default_lexicon() -> Lexicon:
     )
 
 
-__all__ = ["Lexicon", "default_lexicon", "read_word_list", "redaction_resources_dir"]
+__all__ = ["Lexicon", "american_spelling", "default_lexicon", "read_word_list", "redaction_resources_dir"]

@@ -137,7 +137,7 @@ class HospitalRecognizer(Recognizer):
             words = self._proper_words(text, m.start("phi"), m.end("phi"), allow_common=not weak and not text.isupper())
             if weak:
                 words = [(s, e) for s, e in words if text[s:e][:1].isupper() and not text[s:e].isupper() or not self.lexicon.is_common(text[s:e])]
-            if facility.startswith(("clinic", "infirmary", "health", "care", "hospice")) and any(
+            if facility.startswith(("clinic", "infirmary", "health", "care", "hospice", "center", "centre")) and any(
                 self.lexicon.is_everyday(p) for s, e in words for p in re.split(r"[-']", text[s:e]) if p
             ):
                 words = []  # "Memory Clinic", "Walk-in Clinic": a specialty or service, not a name
@@ -231,6 +231,8 @@ class PlaceRecognizer(Recognizer):
             if "\n" in before[-4:] or lex.is_stopword(lw) or lw in lex.states or lw in lex.hospitals:
                 continue
             if self._STRONG.search(before):
+                if lex.is_everyday(lw) and re.match(r"\s*\d", text[m.end() :]):
+                    continue  # "moved to Bay 4": a bed space
                 if not self._plain(w) or (w[:1].isupper() and not upper_text and not lex.is_stopword(lw)):
                     out.append(Candidate(m.start(), m.end(), self.LABEL, 0.75, self.name))
             elif self._TRANSFER.search(before):
