@@ -72,9 +72,9 @@ class ContextPlaceRecognizer(Recognizer):
             "standing", "walking", "transplant", "vascular", "interventional", "operating", "holding", "pre-op",
             "post-op", "preop", "postop", "procedure", "procedures", "echo", "ultrasound", "nuclear", "imaging",
             "mental", "health", "family", "friends", "friend", "mom", "dad", "baseline", "normal", "sinus", "hosp",
-            "campus", "building", "center", "centre", "memorial", "infirmary", "manor", "bay", "pod", "bed", "high",
-            "dependency", "step", "day", "short", "stay", "assessment", "observation", "ambulatory", "acute",
-            "chemist", "pharmacy", "gym", "pool", "store", "shop", "supermarket", "restaurant", "bar", "park",
+            "campus", "building", "center", "centre", "memorial", "infirmary", "manor", "bay", "pod", "high",
+            "dependency", "day", "short", "stay", "assessment", "observation", "ambulatory", "acute",
+            "chemist", "gym", "pool", "store", "shop", "supermarket", "restaurant", "bar", "park",
         }
     )
     _COMPASS = r"north|south|east|west|northern|southern|eastern|western|upper|lower|central|main"
