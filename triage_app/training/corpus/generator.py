@@ -973,7 +973,8 @@ def _narrative(
     aside3 = f"{_pick(rng, ('Incidentally,', 'PS:'))} {_pick(rng, irrel_pool)}."
     pool += [("a", aside), ("a", aside2), ("a", aside3)]
     rng.shuffle(pool)
-    base_words = len(" ".join((ph, first, key, vit_sent, closer)).split())
+    impression = _impression(rng, case) if rng.random() < 0.3 else ""
+    base_words = len(" ".join((ph, first, key, vit_sent, impression, closer)).split())
     chosen: list[tuple[str, str]] = []
     words = base_words
     for item in pool:
@@ -1011,8 +1012,22 @@ def _narrative(
             order = [hist, pres, ex]
     body = [s for g in order for s in g] + group("a")
     case["distractors"] = len(chosen)
-    parts = [ph, first, *body, closer]
+    parts = [ph, first, *body, impression, closer]
     return " ".join(p for p in parts if p)
+
+
+def _impression(rng: random.Random, case: dict[str, Any]) -> str:
+    """The writer's own summary line, as real presentations end (only where the tier states one)."""
+    tier: Tier = case["tier"]
+    if case["mod"] != "none":
+        return ""
+    if tier.code in ("A", "B") and tier.reason:
+        reason = re.sub(r"\s*\([^)]*\)", "", tier.reason).strip()
+        return f"{_pick(rng, ('Impression:', 'Working impression:', 'Concern:', 'Imp:'))} {reason}."
+    names = re.sub(r"\s*\([^)]*\)", "", tier.resource_names).strip()
+    if not names:
+        return ""
+    return f"{_pick(rng, ('Plan:', 'Plan -', 'Likely needs'))} {names}."
 
 
 def _cap(s: str) -> str:
