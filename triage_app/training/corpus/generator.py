@@ -193,12 +193,30 @@ _MOD_TEXT: dict[str, tuple[str, ...]] = {
         "working hard to breathe, can't finish sentences",
         "struggling to breathe, lips dusky",
         "gasping, using neck muscles to breathe",
+        "tiring, breathing shallow and fast, getting quieter",
+        "cyanosed centrally, sitting forward, can only nod",
+        "increasing work of breathing, recession and nasal flaring",
+        "desaturating despite high-flow oxygen",
+        "exhausted, head bobbing with each breath",
     ),
-    "unresponsive": ("not responding except to pain", "won't wake up", "unresponsive on arrival"),
+    "unresponsive": (
+        "not responding except to pain",
+        "won't wake up",
+        "unresponsive on arrival",
+        "no eye opening, only a groan to a sternal rub",
+        "floppy and unrousable",
+        "found slumped, not responding to voice",
+        "snoring respirations, not protecting airway",
+        "eyes rolled back, limp, doesn't react to us",
+    ),
     "shock": (
         "cold clammy peripheries, mottled, cap refill 5 s",
         "grey and sweaty, barely palpable pulse",
         "pale and clammy, looks shocked",
+        "thready radial pulse, peripherally shut down",
+        "knees mottled, cold to the elbows",
+        "grey, confused and sweaty, BP dropping on repeat",
+        "peri-arrest, weak central pulse only",
     ),
     "confusion": (
         "new confusion, doesn't know where he is",
@@ -360,6 +378,10 @@ def _sample_case(rng: random.Random, level: int, pool: list[Complaint]) -> dict[
     decision = derive_level(facts)
     if decision.level != level:
         return None
+    # Whatever vital decided the level is written, even when a tier range (not the modifier) set it.
+    for key, marker in (("hr", "HR "), ("rr", "RR "), ("spo2", "SpO2 "), ("gcs", "GCS "), ("avpu", "AVPU ")):
+        if marker in decision.criterion and key not in driving:
+            driving.append(key)
     immunised = {
         "complaint": c,
         "tier": tier,
