@@ -26,6 +26,7 @@ HISTORY_NOT_YEARS = [
     "PMH: 12 stents over the years",
     "HR 98 MI 13 without any past notes here",  # no history cue before the number
     "Cath 12 Fr sheath placed",
+    "26F, 11/40 pregnant, PV bleeding since this morning. G2P1 at 32/40 by dates.",
 ]
 
 NAMES = [

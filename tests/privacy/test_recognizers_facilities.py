@@ -68,6 +68,9 @@ KEPT = [
     "was in the ICU, Pt is in the bed, at the bedside, at the shore of recovery",
     "PMH, previous hospital course, see admission note. Went to outside hospital with CP.",
     "lives in Maryland with wife",
+    "fell asleep on the beach and my back and shoulders are bright red",
+    "WE WERE AT THE LAKE ALL DAY, THEN AT THE BEACH",
+    "his anticoagulation clinic has closed; seen in antenatal clinic last week",
 ]
 
 

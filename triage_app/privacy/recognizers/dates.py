@@ -55,6 +55,9 @@ _DATE_CUE = re.compile(
     re.IGNORECASE,
 )
 
+#: Pregnancy talk near "n/40" makes it weeks of gestation.
+_PREGNANCY = re.compile(r"pregnan|gestation|gravid|antenatal|obstetric|midwife|\bedd\b|\blmp\b|\bg\d\s*p\d|weeks?\b|\bfetal|\bfoetal", re.IGNORECASE)
+
 #: Ventilator talk shortly before "10/5" makes it pressure settings, not a date.
 _VENT_CONTEXT = re.compile(
     r"\b(?:psv|ps|cpap|bipap|peep|simv|imv|a/c|ac|prvc|aprv|vent(?:ilator)?|weaning\s+trial|trialed\s+on|settings|fio2|pressure\s+support|cpap/ps)\b",
@@ -154,6 +157,10 @@ class DateRecognizer(Recognizer):
     def validate(self, text: str, match: re.Match[str], pattern: str) -> bool:
         if pattern == "history-year":
             return match.group("phi") is not None and self._history_year_ok(text, match.start("phi"), match.end("phi"))
+        if pattern == "my" and re.fullmatch(r"(?:[1-9]|[1-3]\d|4[0-2])/40", match.group()) and _PREGNANCY.search(
+            text, max(0, match.start() - 80), min(len(text), match.end() + 80)
+        ):
+            return False  # "11/40": weeks of gestation out of 40, not November 1940
         if pattern in ("md", "my", "dmy-mdy", "md-range"):
             start, end = match.span()
             after = text[end : end + 20]

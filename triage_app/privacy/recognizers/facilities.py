@@ -27,6 +27,7 @@ import re
 from typing import ClassVar
 
 from triage_app.privacy.recognizers.base import Candidate, Recognizer
+from triage_app.privacy.recognizers.lexicon import Lexicon
 from triage_app.privacy.recognizers.names import EPONYM_AFTER
 
 _FACILITY_WORDS = (
@@ -48,6 +49,17 @@ GENERIC_FACILITY_WORDS: frozenset[str] = frozenset(
         "nearest", "receiving", "sending", "transferring", "accepting", "original", "current", "last", "next",
     }
 )
+
+
+#: Endings of clinical adjectives and nouns (a place name made of words rarely ends so).
+CLINICAL_SUFFIX = re.compile(r"(?:ive|al|ary|ic|ics|ology|ation|ure|ent|ant|ing|ness|ity|ism|osis|itis|emia|ment|ory)$")
+
+
+def specialty_like(lexicon: Lexicon, word: str) -> bool:
+    """A word that names a specialty or service ("Memory", "Walk-in", "Anticoagulation"), so
+    "<word> Clinic" is a kind of clinic, not a named one."""
+    parts = [p for p in re.split(r"[-']", word.lower()) if p]
+    return any(lexicon.is_everyday(p) for p in parts) or (len(word) > 6 and CLINICAL_SUFFIX.search(word.lower()) is not None)
 
 
 class ContextPlaceRecognizer(Recognizer):
@@ -102,8 +114,7 @@ class ContextPlaceRecognizer(Recognizer):
         re.IGNORECASE,
     )
     _STATE_VERBS: ClassVar[frozenset[str]] = frozenset({"is", "was", "he's", "she's", "i'm", "im", "am", "are", "were", "being"})
-    #: Endings of clinical adjectives and nouns (a place name made of words rarely ends so).
-    _CLINICAL_SUFFIX = re.compile(r"(?:ive|al|ary|ic|ics|ology|ation|ure|ent|ant|ing|ness|ity|ism|osis|itis|emia|ness|ment|ory)$")
+    _CLINICAL_SUFFIX = CLINICAL_SUFFIX
     _SERVICE_AFTER = re.compile(r"\s+(?:clinic|center|centre|service|services|unit|department|dept|program|lab|team|care)\b", re.IGNORECASE)
     _TITLE_WORD = re.compile(r"[A-Z][a-z][A-Za-z'-]*")
     #: Geographic nouns that, bare after a preposition, are a place's name ("from Harbor").
@@ -117,6 +128,8 @@ class ContextPlaceRecognizer(Recognizer):
         r"mountains|hills|point|beach)\b(?!\s*(?:\d|area|bed|door|side|of\b|-))",
         re.IGNORECASE,
     )
+    #: Landmarks that, with "the", usually name one region ("the Bay", "the Cape", "the Vineyard").
+    _NICKNAMES: ClassVar[frozenset[str]] = frozenset({"bay", "cape", "vineyard", "harbor", "harbour", "islands", "heights"})
     _MOVE_BEFORE = re.compile(
         r"\b(?:go|goes|going|went|gone|get|got|drive|drove|driven|travel\w*|fly|flew|flown|move|moved|moving|back|"
         r"return\w*|transfer\w*|sent|brought|home|trip|visit\w*|vacation\w*|live[sd]?|living)\s+$",
@@ -145,9 +158,7 @@ class ContextPlaceRecognizer(Recognizer):
         return len(w) < 2 or self.lexicon.is_stopword(w) or w in self.UNITS
 
     def _specialty_like(self, word: str) -> bool:
-        """A word that names a specialty or service ("Memory", "Walk-in", "Anticoagulation")."""
-        parts = [p for p in re.split(r"[-']", word.lower()) if p]
-        return any(self.lexicon.is_everyday(p) for p in parts) or (len(word) > 6 and self._CLINICAL_SUFFIX.search(word.lower()) is not None)
+        return specialty_like(self.lexicon, word)
 
     def analyze(self, text: str) -> list[Candidate]:
         out: list[Candidate] = []
@@ -205,6 +216,8 @@ class ContextPlaceRecognizer(Recognizer):
                 continue
             if word.islower() and not text.islower():
                 continue  # mixed-case text writes a named landmark with a capital
+            if not titled and word.lower() not in self._NICKNAMES:
+                continue  # "fell asleep on the beach", "AT THE LAKE": a kind of place, not a name
             add(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.6, self.name))
         for m in self._EMPLOYER.finditer(text):
             words = m.group("phi").split()
@@ -263,4 +276,4 @@ class ContextPlaceRecognizer(Recognizer):
             out.append(Candidate(run[0][0], end, self.LABEL, 0.7, self.name))
 
 
-__all__ = ["ContextPlaceRecognizer"]
+__all__ = ["CLINICAL_SUFFIX", "GENERIC_FACILITY_WORDS", "ContextPlaceRecognizer", "specialty_like"]

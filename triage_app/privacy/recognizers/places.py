@@ -6,7 +6,7 @@ import re
 from typing import ClassVar
 
 from triage_app.privacy.recognizers.base import Candidate, Recognizer
-from triage_app.privacy.recognizers.facilities import GENERIC_FACILITY_WORDS
+from triage_app.privacy.recognizers.facilities import GENERIC_FACILITY_WORDS, specialty_like
 from triage_app.privacy.recognizers.names import EPONYM_AFTER
 
 #: A dose right after a word: "on azathioprine 100 mg" is a drug, not "on Ward 2".
@@ -138,7 +138,7 @@ class HospitalRecognizer(Recognizer):
             if weak:
                 words = [(s, e) for s, e in words if text[s:e][:1].isupper() and not text[s:e].isupper() or not self.lexicon.is_common(text[s:e])]
             if facility.startswith(("clinic", "infirmary", "health", "care", "hospice", "center", "centre")) and any(
-                self.lexicon.is_everyday(p) for s, e in words for p in re.split(r"[-']", text[s:e]) if p
+                specialty_like(self.lexicon, text[s:e]) for s, e in words
             ):
                 words = []  # "Memory Clinic", "Walk-in Clinic": a specialty or service, not a name
             if facility.startswith("memorial") and words:
