@@ -264,7 +264,7 @@ def test_new_voices_look_like_their_writers(corpus: list[dict[str, Any]]) -> Non
     assert sum(t == t.lower() for t in by_style["run_on"]) / len(by_style["run_on"]) >= 0.5
     phone = [r["text"] for r in corpus if r["style"] == "phone" and not r["facts"]["noisy"]]
     assert phone and all(re.search(r"\b(call\w*|tel\w*|phone)\b", t, re.I) for t in phone)
-    assert all("PMH" in t for t in by_style["nurse_note"])
+    assert all("pmh" in t.lower() for t in by_style["nurse_note"])
     notes = " ".join(by_style["nurse_note"])
     for abbr in ("c/o", "NKDA", "O/E"):
         assert abbr.lower() in notes.lower(), abbr

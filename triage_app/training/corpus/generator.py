@@ -1070,9 +1070,11 @@ def _record(rng: random.Random, case: dict[str, Any], idx: int, seed: int, style
         text = run_on(text, rng)
         if rng.random() < 0.5:
             text = add_typos(text, rng, rng.randint(1, 3))
-    if style in ("one_line", "shorthand") and rng.random() < 0.3:
+    if style in ("one_line", "shorthand", "nurse_note") and rng.random() < 0.3:
         text = lowercase_keep_placeholders(text)
         clean = clean.lower()
+    elif style in ("one_line", "shorthand", "nurse_note") and rng.random() < 0.05:
+        text = text.upper()  # some systems and some nurses type in capitals
     case["facts"]["noisy"] = text != clean
     case["facts"]["required_phrases"] = case["required_feats"]
     facts = case["facts"]
