@@ -849,7 +849,7 @@ def _narrative(
     term = _term(rng, c, False)
     rel = (
         _pick(rng, ("mother", "father", "grandmother"))
-        if child
+        if years < 18
         else _pick(rng, ("partner", "daughter", "son", "friend"))
     )
     context = " ".join((*feats, *c.terms, *c.lay, c.cid, c.family))
@@ -884,7 +884,8 @@ def _narrative(
         history.append(
             f"{_pick(rng, ('PMH:', 'Past history:', 'Background:'))} {'; '.join(rng.sample(_child_history(age), 2))}."
         )
-        history.append(_cap(_pick(rng, SOCIAL_CHILD)) + ".")
+        soc = [x for x in SOCIAL_CHILD if (years < 5 or "nursery" not in x) and (7 <= years <= 10 or "year 4" not in x)]
+        history.append(_cap(_pick(rng, tuple(soc))) + ".")
         history.append(
             f"{_pick(rng, ('No regular medicines', 'Takes emollients only', 'Vitamin D drops only'))}, {_pick(rng, ALLERGIES)}."
         )
@@ -902,7 +903,12 @@ def _narrative(
         ]
         history.append(_cap(_pick(rng, tuple(meds))) + ".")
         history.append(_cap(_pick(rng, ALLERGIES)) + ".")
-        social = [s for s in SOCIAL_ADULT if years < 70 or not s.startswith(("works", "student", "office", "nurse"))]
+        social = [
+            s
+            for s in SOCIAL_ADULT
+            if (years < 70 or not s.startswith(("works", "student", "office", "nurse")))
+            and (years >= 25 or not re.search("retired|wife|care package|pack-years|electrician|nurse|office", s))
+        ]
         history.append(_cap(_pick(rng, tuple(social))) + ".")
         when = _pick(rng, ("in March", "last year", "in [DATE_1]", "6 months ago", "in 2022"))
         for r in rng.sample(OLD_RESULTS, k=2):
@@ -915,13 +921,15 @@ def _narrative(
     ctx = [
         x
         for x in CONTEXT_LINES
-        if (not child or not re.search("work|mentions|right-handed|historian|reluctant|lunch", x))
+        if (not child or not re.search("work|mentions|right-handed|historian|reluctant|lunch|tea|covid|online", x))
         and (level > 2 or not re.search("historian|reluctant|lunch|mentions|right-handed", x))
     ]
-    presentation += [fill(x) for x in rng.sample(ctx, k=min(9, len(ctx)))]
+    when = _pick(rng, ("last year", "two years ago", "in [DATE_1]", "in the spring"))
+    presentation += [fill(x).replace("{when}", when) for x in rng.sample(ctx, k=min(9, len(ctx)))]
     presentation.append(_pick(rng, _ROS))
     history.append(_pick(rng, _FAMILY_HX))
-    history.append(f"Weight {_weight(age, rng)} kg." if rng.random() < 0.5 else fill(_pick(rng, _FUNCTION)))
+    function = _FUNCTION if not child else ("Growth and development normal.", "Developmental milestones met.")
+    history.append(f"Weight {_weight(age, rng)} kg." if rng.random() < 0.5 else fill(_pick(rng, function)))
     exam: list[str] = []
     if vit_sent:
         exam.append(vit_sent)
@@ -938,7 +946,8 @@ def _narrative(
         ok = [x for x in REASSURING_LOW if not re.search(r"walk|Mobilis|eating", x)]
         exam.append(fill(_pick(rng, tuple(ok))))
     irrel_pool = IRRELEVANT if not child else tuple(x for x in IRRELEVANT if "work" not in x)
-    aside = f"{_pick(rng, ('Incidentally,', 'Aside:', 'Unrelated:', 'FYI'))} {_pick(rng, irrel_pool)}."
+    a1, a2, a3 = rng.sample(irrel_pool, k=3)
+    aside = f"{_pick(rng, ('Incidentally,', 'Aside:', 'Unrelated:', 'FYI'))} {a1}."
 
     opening = _pick(rng, NARRATIVE_OPENINGS)
     case["opening"] = opening
@@ -990,9 +999,9 @@ def _narrative(
     rng.shuffle(rest_p)
     rest_e = exam[1:] if vit_sent else exam[:]
     rng.shuffle(rest_e)
-    aside2 = f"{_pick(rng, ('Also', 'Of no relevance:', 'Note:'))} {_pick(rng, irrel_pool)}."
+    aside2 = f"{_pick(rng, ('Also', 'Of no relevance:', 'Note:'))} {a2}."
     pool = [("h", s) for s in history] + [("p", s) for s in rest_p] + [("e", s) for s in rest_e]
-    aside3 = f"{_pick(rng, ('Incidentally,', 'PS:'))} {_pick(rng, irrel_pool)}."
+    aside3 = f"{_pick(rng, ('Incidentally,', 'PS:'))} {a3}."
     pool += [("a", aside), ("a", aside2), ("a", aside3)]
     rng.shuffle(pool)
     impression = _impression(rng, case) if rng.random() < 0.3 else ""

@@ -44,7 +44,7 @@ NARRATIVE_OPENINGS: tuple[str, ...] = (
 PAST_HISTORY_STABLE: tuple[str, ...] = (
     "h/o MI {y}, stented, no symptoms since",
     "previous TIA {y} with full recovery",
-    "PMH: HTN, hypercholesterolaemia",
+    "HTN and hypercholesterolaemia",
     "background of well-controlled type 2 diabetes",
     "hx of PE {y}, completed anticoagulation",
     "known GORD",
@@ -62,8 +62,8 @@ PAST_HISTORY_STABLE: tuple[str, ...] = (
     "migraine, infrequent",
     "gout, last flare {y}",
     "no significant past medical history",
-    "PMHx: nil",
-    "PMH unremarkable apart from a fractured wrist years ago",
+    "nil of note",
+    "unremarkable apart from a fractured wrist years ago",
 )
 
 MEDS: tuple[str, ...] = (
@@ -141,6 +141,22 @@ CONTEXT_LINES: tuple[str, ...] = (
     "The {rel} is worried and asks about visiting times.",
     "{He} is right-handed.",
     "{He} mentions that the car is in a short-stay bay.",
+    "{He} came straight from the pharmacy, who suggested attending.",
+    "Symptoms have fluctuated rather than progressed.",
+    "{He} looked up the symptoms online and is anxious.",
+    "The {rel} drove {him} in.",
+    "Nothing like this has happened before, per the {rel}.",
+    "{He} has had a poor night's sleep.",
+    "{He} last saw the practice nurse for a routine review.",
+    "Appetite reduced since the start of this.",
+    "Tetanus status is up to date.",
+    "{He} has had both covid vaccines and a booster.",
+    "{He} had a cup of tea in the waiting room.",
+    "Interpreter not required.",
+    "The {rel} has brought a list of medications.",
+    "{He} is keen to be seen quickly as the {rel} has to get back.",
+    "No recent antibiotics.",
+    "Seen in this department {when} for something unrelated.",
 )
 
 # Only for levels 4-5: the patient is well, and the note says so.
