@@ -1,11 +1,13 @@
 """Fast word attributions: perturbation (word ablation) over the runtime's ONNX model.
 
-Shown on every case. captum's ``FeatureAblation`` runs over the word tokens of the explained
-window with a word-level feature mask: ablating a word replaces *all* its subword tokens with
-``[PAD]`` (the same reference token IG uses as its baseline; the attention mask stays 1 so only
-the content changes). A word's score is how much the calibrated probability of the target
-level drops when the word is removed, so positive = supports the target. The perturbations are
-batched (``perturbations_per_eval``) into a few calls of the runtime's ``logits_for_ids``.
+Shown on every case. Word-level feature ablation (captum's ``FeatureAblation`` algorithm with a
+word feature mask, written in numpy so the fast path never imports torch or captum: their
+import alone took ~4 s on first use) runs over the word tokens of the explained window:
+ablating a word replaces *all* its subword tokens with ``[PAD]`` (the same reference token IG
+uses as its baseline; the attention mask stays 1 so only the content changes). A word's score
+is how much the calibrated probability of the target level drops when the word is removed, so
+positive = supports the target. The unablated input is evaluated once and the ablated copies are
+batched (``perturbations_per_eval`` per call) into a few calls of the runtime's ``logits_for_ids``.
 
 The explainer depends on a callable and a tokenizer-like object only (STYLE habit 7);
 :meth:`FastExplainer.from_classifier` wires it to a loaded runtime classifier.
@@ -20,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from triage_app.core.errors import DependencyError, InputError
+from triage_app.core.errors import InputError
 from triage_app.core.results import WordAttribution
 from triage_app.ml.word_spans import (
     EncodedText,
@@ -47,18 +49,6 @@ ABLATIONS = ("pad", "mask")
 #: 150 ms target on a 2-core CPU (see benchmarks/RESULTS_explain.md).
 DEFAULT_MAX_EVALS = 24
 TARGETS = ("probability", "logit")
-
-
-def _import_captum_ablation() -> tuple[Any, Any]:
-    try:
-        import torch
-        from captum.attr import FeatureAblation
-    except ImportError as exc:  # pragma: no cover - both are installed in every supported setup
-        raise DependencyError(
-            f"Explanations need torch and captum ({type(exc).__name__}: {exc.name}).",
-            "Install them: pip install torch captum (see README for the CPU-only torch build).",
-        ) from exc
-    return torch, FeatureAblation
 
 
 class FastExplainer:
@@ -213,58 +203,51 @@ class FastExplainer:
                 raw[int(word)] = group_scores[g] / len(group)
         fine_words = [int(w) for g in sorted(refine) for w in groups[g]]
         if fine_words:
-            fine_scores, _ = self._ablate_groups(encoded, window, target_index, [[w] for w in fine_words])
+            fine_scores, _ = self._ablate_groups(encoded, window, target_index, [[w] for w in fine_words], base)
             for word, score in zip(fine_words, fine_scores):
                 raw[word] = score
         return raw, base
 
     def _ablate_groups(
-        self, encoded: EncodedText, window: Window, target_index: int, groups: Sequence[Sequence[int]]
+        self,
+        encoded: EncodedText,
+        window: Window,
+        target_index: int,
+        groups: Sequence[Sequence[int]],
+        base: float | None = None,
     ) -> tuple[list[float], float]:
-        """captum FeatureAblation with one feature per group of words.
+        """Word-group FeatureAblation (captum's algorithm, in numpy over the ONNX model).
 
-        Only the tokens of the listed words are fed to captum; the forward function scatters
-        them back into the full ``[CLS] window [SEP]`` input, so every other token (other
-        words, punctuation, special tokens) stays as it is.
+        Each group becomes one copy of the ``[CLS] window [SEP]`` input with all the tokens of
+        its words replaced by the ablation token; every other token (other words, punctuation,
+        special tokens) stays as it is. A group's score is the unablated target value minus the
+        ablated one. The unablated input is evaluated first, alone, unless ``base`` is given.
 
         Returns:
             The score of each group and the unablated target value.
         """
-        torch, FeatureAblation = _import_captum_ablation()
         template = window_input(encoded, window, self._special)
-        feature_of_word = {int(word): f for f, group in enumerate(groups) for word in group}
-        positions: list[int] = []
-        features: list[int] = []
+        group_of_word = {int(word): g for g, group in enumerate(groups) for word in group}
+        positions: list[list[int]] = [[] for _ in groups]
         for offset, token_index in enumerate(range(window.token_start, window.token_end)):
-            feature = feature_of_word.get(encoded.token_word[token_index])
-            if feature is not None:
-                positions.append(offset + 1)  # +1 for [CLS]
-                features.append(feature)
-        pos = np.asarray(positions, dtype=np.int64)
-        full_mask = np.ones((1, len(template)), dtype=np.int64)
-        outputs: list[np.ndarray] = []
-
-        def forward(word_ids: Any) -> Any:
-            batch = np.repeat(template[None, :], word_ids.shape[0], axis=0)
-            batch[:, pos] = word_ids.detach().cpu().numpy()
-            scores = self._score(self._counted_logits(batch, np.repeat(full_mask, batch.shape[0], axis=0)))
-            outputs.append(scores)
-            return torch.from_numpy(scores)
-
-        inputs = torch.from_numpy(template[pos][None, :].copy())
-        feature_mask = torch.as_tensor(np.asarray(features, dtype=np.int64)[None, :])
-        with torch.no_grad():
-            attr = FeatureAblation(forward).attribute(
-                inputs,
-                baselines=int(self.ablation_id),
-                target=int(target_index),
-                feature_mask=feature_mask,
-                perturbations_per_eval=min(self.perturbations_per_eval, len(groups)),
-            )
-        per_token = attr[0].detach().cpu().numpy().astype(np.float64)
-        first_token = {f: i for i, f in reversed(list(enumerate(features)))}
-        # captum evaluates the unablated input first; reuse it instead of another model call.
-        return [float(per_token[first_token[f]]) for f in range(len(groups))], float(outputs[0][0, target_index])
+            g = group_of_word.get(encoded.token_word[token_index])
+            if g is not None:
+                positions[g].append(offset + 1)  # +1 for [CLS]
+        if base is None:
+            # Alone, as captum does: with a dynamically quantized model a row's logits depend on
+            # the rows it is batched with, so this keeps the scores identical to captum's.
+            base = float(self._score(self._counted_logits(template[None, :], np.ones((1, len(template)), dtype=np.int64)))[0, target_index])
+        rows = np.repeat(template[None, :], len(groups), axis=0)
+        ablation_id = int(self.ablation_id)
+        for g, pos in enumerate(positions):
+            rows[g, pos] = ablation_id
+        values = np.empty(len(rows), dtype=np.float64)
+        step = self.perturbations_per_eval
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            scores = self._score(self._counted_logits(chunk, np.ones_like(chunk)))
+            values[start : start + len(chunk)] = scores[:, target_index]
+        return [float(base - v) for v in values], base
 
 
 __all__ = ["ABLATIONS", "DEFAULT_MAX_EVALS", "TARGETS", "FastExplainer"]
