@@ -183,7 +183,7 @@ def ig_gpu_check(bundle: Path, report: dict[str, Any]) -> None:
     report["ig_gpu"] = out
 
 
-def split_weights(bundle: Path, out: Path, chunk: int = 15_000_000) -> list[str]:
+def split_weights(bundle: Path, out: Path, chunk: int = 16_000_000) -> list[str]:
     data = (bundle / "model.safetensors").read_bytes()
     names = []
     for i in range(0, len(data), chunk):

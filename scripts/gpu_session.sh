@@ -14,7 +14,7 @@ exec > >(tee -a "$LOG") 2>&1
 export PYTHONUNBUFFERED=1 TRIAGE_APP_DATA_DIR=/tmp/triage-appdata HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 PY=${PYTHON:-python3}
 if ls "$CARRY"/whl/*.whl >/dev/null 2>&1; then
-  $PY -m pip install -q --no-index --no-deps --no-compile --target /tmp/site "$CARRY"/whl/*.whl && export PYTHONPATH=/tmp/site
+  $PY -m pip install -q --no-index --no-deps --no-compile --upgrade --target /tmp/site "$CARRY"/whl/*.whl && export PYTHONPATH=/tmp/site
 fi
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null || echo "no nvidia-smi"
@@ -33,27 +33,42 @@ print("base ready:", len(w), "tensors, fp32")
 EOF
 $PY -m triage_app corpus build --out runs/corpus.jsonl || exit 1
 
-SWEEP=/tmp/gpu-sweep; rm -rf "$SWEEP"; mkdir -p "$SWEEP" /tmp/gpu-logs
-EXTRA=(--max-minutes 5)
+SWEEP=/tmp/gpu-sweep; rm -rf "$SWEEP" /tmp/gpu-logs; mkdir -p "$SWEEP" /tmp/gpu-logs
+EXTRA=(--max-minutes 4)
 [ "$MODE" = quick ] && EXTRA=(--max-minutes 1 --max-train-cases 300 --eval-every 5)
-# name | arguments (the committed default v1 used: lr 1.5e-4, freeze 2, 2 epochs, max_length 256)
+# Data: the current generator (built above), the same with the hand-written DEV set as the
+# validation split (early stopping and calibration on real-style writing), and, when carried,
+# the corpus the committed default v1 was trained on. The test set is never used here to choose.
+$PY - <<'EOF2'
+import json
+from pathlib import Path
+rows = [json.loads(l) for l in Path("runs/corpus.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+dev = [json.loads(l) for l in Path("triage_app/training/data/handwritten_dev.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+out = [r for r in rows if r.get("split") == "train"] + [{**d, "split": "validation"} for d in dev]
+Path("/tmp/corpus_v2_devval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in out), encoding="utf-8")
+print("devval data:", len(out), "rows,", len(dev), "dev rows as validation")
+EOF2
+V1=""
+if [ -f "$CARRY/corpus_v1.jsonl.gz" ]; then gunzip -c "$CARRY/corpus_v1.jsonl.gz" > /tmp/corpus_v1.jsonl && V1=/tmp/corpus_v1.jsonl; fi
+DV=/tmp/corpus_v2_devval.jsonl
+# name | data | arguments (the committed default v1 used: corpus v1, lr 1.5e-4, freeze 2, 2 epochs, max_length 256)
 CONFIGS=(
-  "v1recipe|--learning-rate 1.5e-4 --freeze-layers 2 --epochs 2"
-  "full5e5|--learning-rate 5e-5 --freeze-layers 0 --epochs 4"
-  "full3e5|--learning-rate 3e-5 --freeze-layers 0 --epochs 5"
-  "full2e5|--learning-rate 2e-5 --freeze-layers 0 --epochs 6"
-  "emb1e4|--learning-rate 1e-4 --freeze-layers -1 --epochs 3"
-  "full5e5len128|--learning-rate 5e-5 --freeze-layers 0 --epochs 4 --max-length 128"
-  "full5e5s7|--learning-rate 5e-5 --freeze-layers 0 --epochs 4 --seed 7"
-  "full3e5b16|--learning-rate 3e-5 --freeze-layers 0 --epochs 4 --batch-size 16"
+  "c2_r15f2|builtin|--learning-rate 1.5e-4 --freeze-layers 2 --epochs 2"
+  "c2_full3e5|builtin|--learning-rate 3e-5 --freeze-layers 0 --epochs 5"
+  "c2_emb1e4|builtin|--learning-rate 1e-4 --freeze-layers -1 --epochs 3"
+  "c2_f4lr1e4|builtin|--learning-rate 1e-4 --freeze-layers 4 --epochs 3"
+  "d2_r15f2|$DV|--learning-rate 1.5e-4 --freeze-layers 2 --epochs 2"
+  "d2_full3e5|$DV|--learning-rate 3e-5 --freeze-layers 0 --epochs 5"
+  "d2_f4lr1e4|$DV|--learning-rate 1e-4 --freeze-layers 4 --epochs 3"
 )
+[ -n "$V1" ] && CONFIGS+=("c1_r15f2|$V1|--learning-rate 1.5e-4 --freeze-layers 2 --epochs 2")
 [ "$MODE" = quick ] && CONFIGS=("${CONFIGS[@]:0:2}")
 PIDS=()
 for c in "${CONFIGS[@]}"; do
-  name=${c%%|*}; args=${c#*|}
+  name=${c%%|*}; rest=${c#*|}; data=${rest%%|*}; args=${rest#*|}
   # shellcheck disable=SC2086
-  OMP_NUM_THREADS=2 $PY -m triage_app train --data builtin --base /tmp/gpu-base --out "$SWEEP/$name" \
-    --device auto --no-onnx --no-progress --patience 4 $args "${EXTRA[@]}" > "/tmp/gpu-logs/$name.log" 2>&1 &
+  OMP_NUM_THREADS=2 timeout "${TRAIN_TIMEOUT:-420}" $PY -m triage_app train --data "$data" --base /tmp/gpu-base --out "$SWEEP/$name" \
+    --name default --version 1.1.0 --device auto --no-onnx --no-progress --patience 4 $args "${EXTRA[@]}" > "/tmp/gpu-logs/$name.log" 2>&1 &
   PIDS+=($!)
 done
 wait "${PIDS[@]}"  # not a bare wait: bash would also wait for the tee process substitution
