@@ -30,6 +30,9 @@ FOUND = [
     ("Wants to go to Lighthouse and wait there", [("Lighthouse", L)]),
     ("Surgeon from Riverside in this evening to see pt.", [("Riverside", L)]),
     ("Oriented: knows she is in Quillfeather today.", [("Quillfeather", L)]),
+    # case-less writing: everyday words up to a word no list knows, after a movement cue
+    ("O: 69 YO MALE TRANSFERRED FROM GREEN ZELVORA S/P MI.", [("GREEN ZELVORA", L)]),
+    ("pt went to little brenthurst yesterday", [("little brenthurst", L)]),
     # a bare geographic noun used as a name
     ("meeting at harbor tomorrow with the family", [("harbor", L)]),
     ("Pt went to Harbor on Tuesday c/o abd pain", [("Harbor", L)]),
@@ -71,6 +74,11 @@ KEPT = [
     "fell asleep on the beach and my back and shoulders are bright red",
     "WE WERE AT THE LAKE ALL DAY, THEN AT THE BEACH",
     "his anticoagulation clinic has closed; seen in antenatal clinic last week",
+    "Pt returned to aerosol mask. Clot sent to blood bank. Cultures sent from pheresis line.",
+    "TRANSFERRED TO FLOOR LATE TONIGHT. WENT TO CT SCAN. SENT TO CATH LAB. CAME FROM MICU BLUE.",
+    "ADMITTED TO GREEN TEAM. TRANSFERRED FROM MAIN OR. WENT TO BATHROOM WITH ASSIST.",
+    "returned from ir s/p tips, went to mri, came from the or, transferred to 2 north",
+    "FOR POSSIBLE TRANSFER TO PCU LATER THIS DAY. REQUESTS TO GO TO COMMODE MULTIPLE TIMES.",
 ]
 
 

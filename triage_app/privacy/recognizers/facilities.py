@@ -62,6 +62,10 @@ def specialty_like(lexicon: Lexicon, word: str) -> bool:
     return any(lexicon.is_everyday(p) for p in parts) or (len(word) > 6 and CLINICAL_SUFFIX.search(word.lower()) is not None)
 
 
+#: A dose or unit right after a word: "to levophed 5 mcg" is a drug, not a place.
+_DOSE_LIKE = re.compile(r"\s*\d+(?:\.\d+)?\s*(?:mg|g|gm|mcg|ug|units?|u|ml|cc|mmol|meq|%|l\b|mg/|tabs?|puffs?)", re.IGNORECASE)
+
+
 class ContextPlaceRecognizer(Recognizer):
     """Places made of ordinary words, recognised by the words around them (see module doc)."""
 
@@ -113,9 +117,16 @@ class ContextPlaceRecognizer(Recognizer):
         r"|\b(?:is|was|he's|she's|i'm|im|am|are|were|being)\s+(?:now\s+|still\s+)?(?:in|at))[ \t]+(?:the[ \t]+)?(?-i:(?=[A-Z][a-z]))",
         re.IGNORECASE,
     )
+    #: A movement cue before a word in one case (upper- or lower-case writing).
+    _MOVE_CUE = re.compile(
+        r"\b(?:transferred|transfer|txd|txfr|admitted|sent|came|arrived|referred|brought|flown|medflighted|returned|"
+        r"discharged|went|go|going)\s+(?:back\s+)?(?:from|to|at)[ \t]+(?:the[ \t]+)?",
+        re.IGNORECASE,
+    )
     _STATE_VERBS: ClassVar[frozenset[str]] = frozenset({"is", "was", "he's", "she's", "i'm", "im", "am", "are", "were", "being"})
     _CLINICAL_SUFFIX = CLINICAL_SUFFIX
     _SERVICE_AFTER = re.compile(r"\s+(?:clinic|center|centre|service|services|unit|department|dept|program|lab|team|care)\b", re.IGNORECASE)
+    _ANY_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
     _TITLE_WORD = re.compile(r"[A-Z][a-z][A-Za-z'-]*")
     #: Geographic nouns that, bare after a preposition, are a place's name ("from Harbor").
     _BARE = re.compile(
@@ -193,6 +204,7 @@ class ContextPlaceRecognizer(Recognizer):
             add(Candidate(base + kept[0].start(), end, self.LABEL, 0.7, self.name))
         if not upper_text:
             self._capitalised_after_cue(text, out)
+        self._anchored_after_cue(text, out)
         for m in self._BARE.finditer(text):
             word = m.group("phi")
             prep = m.group("prep").lower()
@@ -237,6 +249,41 @@ class ContextPlaceRecognizer(Recognizer):
         for m in self._DC.finditer(text):
             add(Candidate(m.start("phi"), m.end("phi"), self.LABEL, 0.65, self.name))
         return out
+
+    def _anchored_after_cue(self, text: str, out: list[Candidate]) -> None:
+        """Case-less writing ("TRANSFERRED FROM GOOD SAM", "went to good sam"): after a movement
+        cue, up to three non-clinical words, when the last is a name or a word no list knows;
+        the everyday words before it go with it."""
+        lex = self.lexicon
+        for cue in self._MOVE_CUE.finditer(text):
+            words: list[tuple[int, int]] = []
+            pos = cue.end()
+            for w in self._ANY_WORD.finditer(text, pos):
+                token = w.group()
+                if w.start() != pos or len(words) >= 3 or not (token.isupper() or token.islower()):
+                    break
+                low = token.lower()
+                if len(low) < 2 or lex.is_stopword(low) or low in self.UNITS or low in self.GENERIC or low in lex.states:
+                    break
+                words.append(w.span())
+                gap = re.match(r" {1,2}", text[w.end() :])
+                if not gap:
+                    break
+                pos = w.end() + gap.end()
+            # the run ends at its last name-like word; a run of ordinary words alone is no place
+            last = max(
+                (i for i, (s, e) in enumerate(words) if len(text[s:e]) >= 3 and not lex.is_common(text[s:e]) and not lex.is_everyday(text[s:e])),
+                default=None,
+            )
+            if last is None or last == 0:
+                continue  # one name-like word alone is the other recognizers' call
+            run = words[: last + 1]
+            tokens = [text[s:e] for s, e in run]
+            if any(lex.is_common(t) and CLINICAL_SUFFIX.search(t.lower()) for t in tokens):
+                continue
+            if EPONYM_AFTER.match(text, run[-1][1]) or _DOSE_LIKE.match(text, run[-1][1]):
+                continue
+            out.append(Candidate(run[0][0], run[-1][1], self.LABEL, 0.6, self.name))
 
     def _capitalised_after_cue(self, text: str, out: list[Candidate]) -> None:
         """Mixed-case text: a run of capitalised words right after a movement/origin cue."""
