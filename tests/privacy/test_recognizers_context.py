@@ -64,3 +64,37 @@ def test_names_join_their_neighbours(text: str, expected: list[tuple[str, str]])
 @pytest.mark.parametrize("text", NAMES_KEPT)
 def test_clinical_words_do_not_join_names(text: str) -> None:
     assert [s for s in redactor_spans(text) if s[1] == N] == []
+
+
+#: Clinical upper-case text that looks like "<number> <words> <street type>".
+NOT_ADDRESSES = [
+    "GU: 3 WAY FOLEY IN PLACE & DRAINING",
+    "RO W NEG CKS. 10/3 PERSANTINE THALLIUM ST-BORDERLINE ISCHEMIC",
+    "ENDO=BS COVER W 4U REG SQ @ 0200.",
+    "EKG W NEW QS V1-5 WO ACUTE ST CHGS.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_ADDRESSES)
+def test_clinical_shorthand_is_not_an_address(text: str) -> None:
+    assert [s for s in redactor_spans(text) if s[1] == "ADDRESS"] == []
+
+
+def test_street_addresses_still_found() -> None:
+    text = "lives at 12 Oak Street; home: 221B Baker St. 400 N. Charles Street, Apt 4"
+    assert [s for s, label in redactor_spans(text) if label == "ADDRESS"] == [
+        "12 Oak Street",
+        "221B Baker St.",
+        "400 N. Charles Street, Apt 4",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ABG 7.35/66/55 ON 10/5 BIPAP 65%. EXTUBATED FROM 5/5 PSV/CPAP.", []),
+        ("seen on 5/5 by cardiology; admitted 10/5 for CP", [("5/5", D), ("10/5", D)]),
+    ],
+)
+def test_ventilator_mode_after_a_ratio_makes_it_a_setting(text: str, expected: list[tuple[str, str]]) -> None:
+    assert recognizer_spans(DateRecognizer, text) == expected

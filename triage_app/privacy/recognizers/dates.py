@@ -168,6 +168,8 @@ class DateRecognizer(Recognizer):
             date_cue = _DATE_CUE.search(before) is not None
             if not date_cue and (_VENT_CONTEXT.search(text[max(0, start - 45) : start]) or re.match(r"\s*%", after)):
                 return False  # ventilator settings: "PSV 10/5", "A/C 12/5/40%"
+            if pattern == "md" and _VENT_CONTEXT.match(after.lstrip(" ,-")):
+                return False  # "on 10/5 BIPAP", "from 5/5 PSV": the mode right after names a setting
             if pattern == "dmy-mdy":
                 a, b = (int(x) for x in re.findall(r"\d+", match.group())[:2])
                 if not ((a <= 12 and b <= 31) or (b <= 12 and a <= 31)) or a == 0 or b == 0:

@@ -45,7 +45,14 @@ class StreetAddressRecognizer(Recognizer):
         name_words = words[1:-1]
         if not name_words:
             return False
+        start = match.start()
+        if start > 0 and text[start - 1] in "/-.+":
+            return False  # "10/3 PERSANTINE THALLIUM ST", "V1-5 WO ACUTE ST": a ratio or range, not a house number
+        if re.fullmatch(r"\d+[uUxXlLgG]", words[0]):
+            return False  # "4U REG SQ", "2L NC": a dose or volume
         lexicon = self.lexicon
+        if any(w.lower().strip(".,'") in lexicon.function_words for w in name_words):
+            return False  # "3 WAY FOLEY IN PLACE": a street name has no "in", "on", "to"
         # "2 units RBC st" or "5 mg po dr": a street name is not made of clinical words
         if all(lexicon.is_stopword(w.strip(".,'")) for w in name_words):
             return False
