@@ -72,6 +72,8 @@ NOT_ADDRESSES = [
     "RO W NEG CKS. 10/3 PERSANTINE THALLIUM ST-BORDERLINE ISCHEMIC",
     "ENDO=BS COVER W 4U REG SQ @ 0200.",
     "EKG W NEW QS V1-5 WO ACUTE ST CHGS.",
+    "PT HAD BASELINE 1 ST DEGREE AV BLOCK AND COREG WAS HELD",
+    "TRANSFUSE WITH 3 RD UNIT OF PRBCS",
 ]
 
 
@@ -81,11 +83,39 @@ def test_clinical_shorthand_is_not_an_address(text: str) -> None:
 
 
 def test_street_addresses_still_found() -> None:
-    text = "lives at 12 Oak Street; home: 221B Baker St. 400 N. Charles Street, Apt 4"
+    text = "lives at 12 Oak Street; home: 221B Baker St. 400 N. Charles Street, Apt 4; 1 St James Street"
     assert [s for s, label in redactor_spans(text) if label == "ADDRESS"] == [
         "12 Oak Street",
         "221B Baker St.",
         "400 N. Charles Street, Apt 4",
+        "1 St James Street",
+    ]
+
+
+#: Measured ranges, ventilator rates, ABG strings, sizes and insulin that look like phone numbers,
+#: extensions, IP addresses, ids or plates.
+NOT_CONTACTS_OR_IDS = [
+    "WITH HR 100-1112. SVR 954-1183; voiding 575-1000 cyu.",
+    "changed to a/c 650 x10, on imv 700 x12 40% and 5 peep",
+    "abg on these settings: 80/48/7.45.34.7 he continued to require",
+    "RR-REG 14-22 BS CL. received 10u reg SQ at 11am. NPH and Reg at 9PM.",
+    "Replaced foley with #20fr 3way. peripheral lines #20x2 R arm. TRANSFUSION OF #4PRBC",
+]
+
+
+@pytest.mark.parametrize("text", NOT_CONTACTS_OR_IDS)
+def test_clinical_numbers_are_not_contacts_or_ids(text: str) -> None:
+    assert redactor_spans(text) == []
+
+
+def test_contacts_and_ids_still_found() -> None:
+    text = "call wife 555-1234, home 410-322-1419 x123, reg no AB12 CDE, plate 7XYZ123, server 10.0.0.12"
+    assert redactor_spans(text) == [
+        ("555-1234", "PHONE"),
+        ("410-322-1419 x123", "PHONE"),
+        ("AB12 CDE", "ID"),
+        ("7XYZ123", "ID"),
+        ("10.0.0.12", "IP"),
     ]
 
 

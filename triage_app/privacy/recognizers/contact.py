@@ -38,7 +38,7 @@ class IpAddressRecognizer(Recognizer):
 
     LABEL = "IP"
     PATTERNS = (
-        ("ipv4", r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)", 0.9),
+        ("ipv4", r"(?<![\d./])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)", 0.9),
         ("ipv6", r"(?<![:\w])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{1,4}(?![:\w])", 0.85),
     )
 
@@ -48,6 +48,14 @@ class IpAddressRecognizer(Recognizer):
         except ValueError:
             return False
         return True
+
+
+#: Measures whose ranges look like "ddd-dddd" ("SVR 954-1183", "HR 100-1112", "voiding 575-1000").
+_MEASURE_BEFORE = re.compile(
+    r"\b(?:hr|svr|pvr|svri|pvri|sbp|dbp|bp|map|rr|uop|u/o|uo|voiding|voided|cvp|pcwp|plt|plts|wbc|glucose|bs|fs|"
+    r"ivf|output|input|intake|vol|volume|vt|tv|range|between|from|up\s+to|total|ck|cpk|ldh|ast|alt|tbili|bnp)\b[\s:=~]*$",
+    re.IGNORECASE,
+)
 
 
 class PhoneRecognizer(Recognizer):
@@ -88,6 +96,14 @@ class PhoneRecognizer(Recognizer):
             first, second = match.group().split("-")
             # "500-1000", "900-1100": a range of volumes, not a phone number
             if first.endswith("0") and second.endswith("00"):
+                return False
+            # "HR 100-1112", "SVR 954-1183", "voiding 575-1000": a measured range, unless a phone cue is near
+            before = text[max(0, match.start() - 18) : match.start()]
+            if _MEASURE_BEFORE.search(before) and not self.has_context(text, match.start()):
+                return False
+        if pattern == "ext":
+            # "a/c 650 x10": a ventilator rate after a volume; an extension follows a full phone number
+            if len(re.sub(r"\D", "", text[max(0, match.start() - 16) : match.start()])) < 7:
                 return False
         if pattern == "nanp":
             digits = re.sub(r"\D", "", match.group())

@@ -78,6 +78,9 @@ class RecordNumberRecognizer(Recognizer):
         if pattern in ("cued", "hash"):
             token = match.group("phi")
             # "#7PORTEX", "TMAX-99": a clinical or dictionary word with a size is not an id
+            # "#20fr", "#20x2", "#4PRBC": a size, count or blood product after "#", not an id
+            if pattern == "hash" and re.fullmatch(r"(?i)\d{1,2}\s?(?:fr|french|g|ga|gauge|x\d|prbcs?|units?|u|l|mm|cm)", token):
+                return False
             letters = re.findall(r"[A-Za-z]{3,}", token)
             if any(self.lexicon.is_common(w) or w.lower() in ("portex", "shiley", "tmax", "peep", "fio") for w in letters):
                 return False
@@ -92,7 +95,7 @@ class VehicleRecognizer(Recognizer):
         ("vin", r"(?<![A-Za-z0-9])(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}(?![A-Za-z0-9])", 0.9),
         (
             "plate",
-            r"(?i:\b(?:plate|licen[cs]e\s+plate|reg(?:istration)?|tag|vin)\b\.?\s*(?:#|no\.?|number)?\s*:?\s*)(?P<phi>(?=[A-Za-z0-9 -]*\d)[A-Za-z0-9]{1,4}[ -]?[A-Za-z0-9]{2,5})\b",
+            r"(?i:\b(?:plate|licen[cs]e\s+plate|registration|(?:car|vehicle)\s+reg|reg(?=\.?\s*(?:#|no\b|no\.|number|:))|tag|vin)\b\.?\s*(?:#|no\.?|number)?\s*:?\s*)(?P<phi>(?=[A-Za-z0-9 -]*\d)[A-Za-z0-9]{1,4}[ -]?[A-Za-z0-9]{2,5})\b",
             0.85,
         ),
     )

@@ -48,6 +48,10 @@ class StreetAddressRecognizer(Recognizer):
         start = match.start()
         if start > 0 and text[start - 1] in "/-.+":
             return False  # "10/3 PERSANTINE THALLIUM ST", "V1-5 WO ACUTE ST": a ratio or range, not a house number
+        if words[1].lower().strip(".") in ("st", "nd", "rd", "th") and not re.search(
+            r"(?i)\b(?:street|avenue|road|boulevard|lane|drive|court|highway|parkway|terrace)\b", match.group()
+        ):
+            return False  # "1 ST DEGREE AV BLOCK", "3 RD UNIT OF": an ordinal; "1 St James Street" stays
         if re.fullmatch(r"\d+[uUxXlLgG]", words[0]):
             return False  # "4U REG SQ", "2L NC": a dose or volume
         lexicon = self.lexicon
