@@ -36,12 +36,19 @@ NAMES = [
     ("Son and daughter very devoted. Quenby Vartelli cell# 555-0100", [("Quenby Vartelli", N)]),
     # a list of names continues after "and" with a word no list knows
     ("health care proxys are suzette and vaelo", [("suzette", N), ("vaelo", N)]),
+    # initials still start names, also after a hyphen
+    ("per B. Kargas. E. WELSH AWARE. J SMITH ORDERED.", [("B. Kargas", N), ("E. WELSH", N), ("J SMITH", N)]),
+    ("GIVEN CARAFATE-W. MAROTTA AWARE-WILL START", [("W. MAROTTA", N)]),
 ]
 
 NAMES_KEPT = [
     "epicardial wires hooked to box and transvenous pacer",
     "Reed Sternberg cells seen; Hurthle cell adenoma",
     "per d/c summary, restarted on heparin",
+    # the last letter of an abbreviation, or a side, before a word is no initial
+    "NEURO: A&O. PLEASANT MAE. RESP: WITH R.R. CONTROLLED.",
+    "Good BP cntl noted O/N. Blood clot drawn and sent.",
+    "CLEAR R. BASE, DIMINISHED L. BASE.",
 ]
 
 

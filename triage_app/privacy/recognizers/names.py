@@ -305,7 +305,11 @@ class NameRecognizer(Recognizer):
                 ):
                     take_run(i, 0.75, first_cued=True)
             # 5a. Initials: "E. WELSH AWARE", "per B. Kargas", "J SMITH ORDERED"
-            if len(word) == 1 and word.isupper() and nxt < len(tokens) and word not in ("A", "I"):
+            # (not the last letter of "A&O.", "O/N.", "R.R.": an abbreviation ends there, not an initial;
+            # nor "R." / "L." before an ordinary word: a side, "R. BASE")
+            in_abbreviation = start > 0 and text[start - 1] in "/&."
+            side_marker = word in ("R", "L") and nxt < len(tokens) and self.lexicon.is_common(self._base(tokens[nxt][2]))
+            if len(word) == 1 and word.isupper() and nxt < len(tokens) and word not in ("A", "I") and not in_abbreviation and not side_marker:
                 g = gap(i)
                 nword = tokens[nxt][2]
                 if re.fullmatch(r"\.\s?|\s", g) and not self._is_stop(nword) and len(nword) > 1:
