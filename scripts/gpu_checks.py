@@ -88,11 +88,29 @@ def score_candidates(sweep: Path, report: dict[str, Any]) -> list[dict[str, Any]
 
 
 def choose(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Dev-set QWK (argmax) first, validation argmax QWK to break ties; test is never used."""
+    """The deployment objective on the dev set; validation argmax QWK without one; test never.
+
+    Each candidate gets the decision rule ``export --tune-data`` would fit (under-triage of model
+    + safety rules <= 5 %, sensitivity L1-2 >= 95 %, model alone <= 10 %) and is scored by the
+    accuracy it then reaches. Session 2 chose by dev-set argmax QWK instead, which picked a model
+    that lost 10 points of accuracy to another once the safety rule was applied.
+    """
+    from triage_app.training.evaluate import read_cases
+    from triage_app.training.recalibrate import fit_decision_with_floor, rule_floor_levels
+
+    floor = gold = None
+    if DEV_SET.is_file():
+        cases = read_cases(DEV_SET).cases
+        floor = rule_floor_levels([c.intake for c in cases])
+        gold = np.asarray([c.level for c in cases])
+
     def key(row: dict[str, Any]) -> tuple[float, float]:
         val = float(row["validation"].get("argmax", {}).get("kappa_quadratic", 0.0))
-        dev = float(row["dev"]["argmax_qwk"]) if "dev" in row else val
-        return (round(dev, 3), val)
+        if floor is None or "dev_probs" not in row:
+            return (val, val)
+        decision, metrics = fit_decision_with_floor(np.asarray(row["dev_probs"]), gold, floor)
+        row["dev_deployment"] = {"decision": decision, **metrics}
+        return (round(float(metrics["accuracy"]), 3), float(row["dev"]["argmax_qwk"]))
 
     return max(rows, key=key)
 
