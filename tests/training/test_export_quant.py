@@ -240,3 +240,10 @@ def test_recipe_names_are_distinct_and_fallback_is_weight_only() -> None:
     assert len(set(names)) == len(names)
     assert FALLBACK_RECIPE.weight_only and FALLBACK_RECIPE.accuracy_level == 0
     assert export_mod.quantize_int8 is quantize_int8
+
+
+def test_spread_subset_spans_the_whole_list() -> None:
+    items = [[level] for level in (1,) * 50 + (2,) * 50 + (3,) * 50 + (4,) * 50 + (5,) * 50]
+    picked = pipeline.spread_subset(items, 20)
+    assert len(picked) == 20 and {p[0] for p in picked} == {1, 2, 3, 4, 5}
+    assert pipeline.spread_subset(items[:7], 20) == items[:7]

@@ -269,6 +269,13 @@ def onnx_manifest_entry(gate: ParityGate, parity_name: str) -> dict[str, Any]:
     }
 
 
+def spread_subset(items: list[list[int]], n: int) -> list[list[int]]:
+    """At most ``n`` items evenly spaced over ``items`` (the calibration cases are grouped by level)."""
+    if len(items) <= n:
+        return list(items)
+    return [items[int(i * len(items) / n)] for i in range(n)]
+
+
 def calibration_texts(n: int = QUANT_CALIBRATION_CASES, seed: int = 29) -> list[str]:
     """Validation-split texts from the built-in generator (held-out complaint families), for
     choosing the int8 recipe when re-exporting a bundle whose validation split is not at hand."""
@@ -357,7 +364,8 @@ def fine_tune_bundle(
     work = Path(tempfile.mkdtemp(prefix="triage-export-"))
     try:
         gate = (export_with_parity_gate(cpu_model, parity_ids, pad_id, temperature, decision, parity_name, staging, work, say,
-                                        calibration_ids=cal_ids[:QUANT_CALIBRATION_CASES], calibration_name="validation split")
+                                        calibration_ids=spread_subset(cal_ids, QUANT_CALIBRATION_CASES),
+                                        calibration_name="validation split")
                 if export_onnx else None)
         if gate is None:
             say("ONNX export skipped (--no-onnx): a torch-only bundle; add ONNX later with triage-app export --model DIR")
@@ -466,6 +474,7 @@ __all__ = [
     "load_test_cases",
     "onnx_manifest_entry",
     "reexport_bundle",
+    "spread_subset",
 ]
 
 
