@@ -363,7 +363,7 @@ def main() -> int:
     manifest = json.loads((Path(args.model) / "manifest.json").read_text(encoding="utf-8"))
     report: dict[str, Any] = {
         "machine": f"{platform.machine()} {os.cpu_count()}-core CPU, no GPU, Python {platform.python_version()}",
-        "model": str(Path(args.model).relative_to(ROOT) if Path(args.model).resolve().is_relative_to(ROOT) else args.model),
+        "model": str(Path(args.model).resolve().relative_to(ROOT) if Path(args.model).resolve().is_relative_to(ROOT) else args.model),
         "model_version": manifest.get("version"),
         "loadavg_start": [round(x, 2) for x in os.getloadavg()],
         "other_jobs": _others(),
