@@ -80,3 +80,52 @@ def test_recalibrating_the_default_bundle_on_the_dev_set(tmp_path: Path) -> None
     assert manifest["calibration"]["tuning_metrics_system"]["under_triage_rate"] <= 0.05 or manifest["decision"]["threshold"] == 0.02
     load_bundle(work)  # hashes rewritten
     assert json.loads((work / "manifest.json").read_text())["temperature"] == manifest["temperature"]
+
+
+def test_per_boundary_thresholds_agree_between_training_and_runtime() -> None:
+    from triage_app.ml.decision import decide_levels as runtime_levels
+    from triage_app.training.calibration import decide_levels as training_levels
+
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.ones(5), size=400)
+    for decision in ({"rule": "cumulative_urgency", "threshold": 0.2},
+                     {"rule": "cumulative_urgency", "thresholds": [0.2, 0.2, 0.2, 0.6]},
+                     {"rule": "cumulative_urgency", "thresholds": [0.1, 0.3, 0.5, 0.9]}):
+        assert list(training_levels(probs, decision)) == runtime_levels(probs, decision)
+
+
+def test_a_higher_4_5_threshold_lets_level_5_through_and_keeps_1_to_3() -> None:
+    from triage_app.ml.decision import decide_level
+
+    probs = [0.02, 0.03, 0.05, 0.30, 0.60]  # cumulative 0.02, 0.05, 0.10, 0.40, 1.0
+    assert decide_level(probs, {"rule": "cumulative_urgency", "threshold": 0.2}) == 4
+    assert decide_level(probs, {"rule": "cumulative_urgency", "thresholds": [0.2, 0.2, 0.2, 0.5]}) == 5
+    assert decide_level([0.25, 0.05, 0.1, 0.2, 0.4], {"rule": "cumulative_urgency", "thresholds": [0.2, 0.2, 0.2, 0.5]}) == 1
+
+
+def test_fit_prefers_the_per_boundary_rule_only_when_it_is_more_accurate() -> None:
+    # Level-5 cases with 25 % on level 4 and level-1 cases with only 15 % on level 1: no single
+    # threshold gets both right (level 1 needs t <= 0.15, level 5 needs t > 0.25).
+    probs = _probs([[0.0, 0.0, 0.0, 0.25, 0.75]] * 6 + [[0.15, 0.0, 0.85, 0.0, 0.0]] * 4)
+    gold = np.asarray([5] * 6 + [1] * 4)
+    decision, metrics = fit_decision_with_floor(probs, gold, None)
+    assert "thresholds" in decision and decision["thresholds"][3] > decision["thresholds"][0]
+    assert metrics["accuracy"] == 1.0 and metrics["under_triage_rate"] == 0.0
+
+
+def test_bundle_rejects_malformed_per_boundary_thresholds(tmp_path: Path) -> None:
+    import json
+
+    from tests.ml.model_fixtures import build_tiny_bundle
+    from triage_app.core.errors import ModelError
+    from triage_app.ml.bundle import load_bundle
+    from triage_app.training.bundle_writer import finalize_bundle
+
+    bundle = build_tiny_bundle(tmp_path / "b", int8=False)
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    manifest.pop("files", None)
+    manifest.pop("sha256", None)
+    manifest["decision"] = {"rule": "cumulative_urgency", "thresholds": [0.2, 0.2]}
+    finalize_bundle(bundle, manifest)
+    with pytest.raises(ModelError, match="per-boundary"):
+        load_bundle(bundle)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from triage_app.core.acuity import LEVEL_LABELS
+from triage_app.core.acuity import LEVEL_LABELS, NUM_LEVELS
 from triage_app.core.errors import ModelError
 from triage_app.core.results import ModelInfo
 from triage_app.ml.bundle_format import (
@@ -225,6 +225,16 @@ def load_bundle(model_dir: Path | str) -> Bundle:
         raise _fail(
             f"The manifest {manifest_path} has an unknown decision rule {decision!r}.",
             f"Use one of: {', '.join(DECISION_RULES)}.",
+        )
+    thresholds = decision.get("thresholds")
+    if thresholds is not None and not (
+        isinstance(thresholds, list)
+        and len(thresholds) == NUM_LEVELS - 1
+        and all(isinstance(t, int | float) and not isinstance(t, bool) and 0 < t <= 1 for t in thresholds)
+    ):
+        raise _fail(
+            f"The manifest {manifest_path} has invalid per-boundary thresholds {thresholds!r}.",
+            f"Give {NUM_LEVELS - 1} numbers in (0, 1], one per boundary between adjacent levels.",
         )
     temperature = manifest.get("temperature", 1.0)
     if not isinstance(temperature, int | float) or isinstance(temperature, bool) or not temperature > 0:

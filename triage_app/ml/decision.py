@@ -7,6 +7,10 @@ then maps probabilities to a level:
 - ``{"rule": "cumulative_urgency", "threshold": t}`` (alias ``urgency_threshold``): the most
   urgent level ``L`` with ``P(level <= L) >= t``. A threshold below 0.5 biases towards urgency,
   trading over-triage for fewer under-triages.
+- the same with ``"thresholds": [t1, t2, t3, t4]``: one threshold per boundary (``t_L`` is used for
+  ``P(level <= L)``). A single low threshold almost never lets a case reach level 5 (that needs
+  ``P(5) > 1 - t``); a higher ``t4`` lets the 4/5 boundary, where under-triage costs least, sit
+  nearer the most probable level while levels 1-3 stay protected.
 """
 
 from __future__ import annotations
@@ -40,10 +44,15 @@ def decide_level(probabilities: np.ndarray | list[float], decision: Mapping[str,
     if rule == "argmax":
         return int(np.argmax(probs)) + 1
     if rule in ("cumulative_urgency", "urgency_threshold"):
-        threshold = float((decision or {}).get("threshold", 0.5))
         cumulative = np.cumsum(probs)
+        per_boundary = (decision or {}).get("thresholds")
+        if per_boundary is not None:
+            limits = np.ones(len(probs), dtype=np.float64)  # the last level always qualifies
+            limits[: len(per_boundary)] = np.asarray(per_boundary, dtype=np.float64)[: len(probs) - 1]
+        else:
+            limits = np.full(len(probs), float((decision or {}).get("threshold", 0.5)))
         # Small tolerance so a threshold of 1.0 is reachable despite float rounding.
-        hits = np.nonzero(cumulative >= threshold - 1e-9)[0]
+        hits = np.nonzero(cumulative >= limits - 1e-9)[0]
         return int(hits[0]) + 1 if hits.size else len(probs)
     raise ValueError(f"unknown decision rule {rule!r}")
 

@@ -60,7 +60,8 @@ def decide_levels(probs: np.ndarray, decision: dict[str, Any]) -> np.ndarray:
     """Apply a manifest decision rule to calibrated probabilities.
 
     ``{"rule": "argmax"}`` or ``{"rule": "cumulative_urgency", "threshold": t}``: the most
-    urgent level L with P(level <= L) >= t.
+    urgent level L with P(level <= L) >= t; ``"thresholds": [t1, t2, t3, t4]`` gives one per
+    boundary. Must agree with :func:`triage_app.ml.decision.decide_levels` (tested).
 
     Returns:
         Levels 1-5 as an int array.
@@ -70,9 +71,14 @@ def decide_levels(probs: np.ndarray, decision: dict[str, Any]) -> np.ndarray:
     if rule == "argmax":
         return probs.argmax(axis=1) + 1
     if rule == "cumulative_urgency":
-        t = float(decision["threshold"])
+        k = probs.shape[1]
+        if decision.get("thresholds") is not None:  # one per boundary (see ml/decision.py)
+            t = np.ones(k)
+            t[: k - 1] = np.asarray(decision["thresholds"], dtype=np.float64)[: k - 1]
+        else:
+            t = np.full(k, float(decision["threshold"]))
         cum = np.cumsum(probs, axis=1)
-        reached = cum >= t - 1e-12
+        reached = cum >= t[None, :] - 1e-12
         reached[:, -1] = True
         return reached.argmax(axis=1) + 1
     raise ValueError(f"unknown decision rule {rule!r}")

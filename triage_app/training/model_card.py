@@ -73,12 +73,14 @@ def render_model_card(manifest: dict[str, Any], training: dict[str, Any]) -> str
     """
     onnx = manifest.get("onnx", {})
     decision = manifest.get("decision", {})
-    rule = (
-        f"cumulative urgency, threshold {decision.get('threshold')}: the most urgent level whose cumulative "
-        "probability reaches the threshold"
-        if decision.get("rule") == "cumulative_urgency"
-        else "argmax (the most probable level)"
-    )
+    if decision.get("rule") == "cumulative_urgency" and decision.get("thresholds"):
+        rule = (f"cumulative urgency, thresholds {decision.get('thresholds')} for the boundaries 1/2, 2/3, 3/4, 4/5: "
+                "the most urgent level L whose cumulative probability P(level <= L) reaches its threshold")
+    elif decision.get("rule") == "cumulative_urgency":
+        rule = (f"cumulative urgency, threshold {decision.get('threshold')}: the most urgent level whose cumulative "
+                "probability reaches the threshold")
+    else:
+        rule = "argmax (the most probable level)"
     agreement = onnx.get("int8_agreement")
     agreement_text = f"{100 * agreement:.1f}%" if isinstance(agreement, float) else "not measured"
     if onnx.get("default"):

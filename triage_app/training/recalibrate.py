@@ -48,11 +48,22 @@ def rule_floor_levels(intakes: Sequence[Any]) -> np.ndarray:
     return np.asarray(floors, dtype=np.int64)
 
 
+#: Thresholds tried for the 4/5 boundary in the per-boundary family.
+LEVEL_5_THRESHOLDS: tuple[float, ...] = tuple(float(t) for t in np.round(np.arange(0.10, 0.951, 0.05), 2))
 #: Sensitivity for levels 1-2 the fitted rule must keep (issue 3 target).
 TARGET_SENSITIVITY_1_2 = 0.95
 #: With the system objective, the model alone must still not under-triage more than this, so a
 #: note without vital signs or red-flag phrases (where no rule fires) is not left to chance.
 MAX_MODEL_UNDER_TRIAGE = 0.10
+
+
+def _simplicity(decision: dict[str, Any]) -> tuple[int, float]:
+    """Tie-break: argmax, then one threshold, then per-boundary; higher thresholds first."""
+    if decision["rule"] == "argmax":
+        return (2, 1.0)
+    if "thresholds" not in decision:
+        return (1, float(decision["threshold"]))
+    return (0, float(decision["thresholds"][0]))
 
 
 def fit_decision_with_floor(
@@ -83,14 +94,18 @@ def fit_decision_with_floor(
         pred = alone if floor is None else np.minimum(alone, floor)
         return summary_metrics(gold, pred), float(np.mean(alone > gold))
 
-    decisions = [{"rule": "argmax"}] + [{"rule": "cumulative_urgency", "threshold": t} for t in THRESHOLDS]
+    decisions: list[dict[str, Any]] = [{"rule": "argmax"}]
+    decisions += [{"rule": "cumulative_urgency", "threshold": t} for t in THRESHOLDS]
+    # One threshold for boundaries 1-3 and a higher one for 4/5, where under-triage costs least.
+    decisions += [{"rule": "cumulative_urgency", "thresholds": [t, t, t, u]}
+                  for t in THRESHOLDS for u in LEVEL_5_THRESHOLDS if u > t]
     scores = [(d, *scored(d)) for d in decisions]
     candidates = [(d, m) for d, m, _ in scores]
     meeting = [(d, m) for d, m, alone_under in scores
                if m["under_triage_rate"] <= target_under and m["sensitivity_levels_1_2"] >= target_sensitivity
                and (floor is None or alone_under <= max_model_under)]
     if meeting:
-        return max(meeting, key=lambda dm: (dm[1]["accuracy"], dm[0].get("threshold", 1.0)))
+        return max(meeting, key=lambda dm: (dm[1]["accuracy"], _simplicity(dm[0])))
     return min(candidates, key=lambda dm: (dm[1]["under_triage_rate"], -dm[1]["accuracy"]))
 
 
