@@ -96,6 +96,13 @@ def render_model_card(manifest: dict[str, Any], training: dict[str, Any]) -> str
     argmax_text = f"{100 * argmax:.1f}%" if isinstance(argmax, float) else "not measured"
     metrics = manifest.get("metrics", {})
     test_note = metrics.get("test", {}).get("dataset", "")
+    calibration = manifest.get("calibration") or {}
+    if calibration:
+        cal_where = (f"re-fitted on {calibration.get('data')}, {calibration.get('cases')} hand-written cases, "
+                     f"objective: {calibration.get('objective')}")
+        cal_data = f"{calibration.get('cases')} hand-written development cases"
+    else:
+        cal_where, cal_data = "fitted on validation", "generated validation data"
     return f"""# Model card: {manifest.get('name')} {manifest.get('version')}
 
 ## Intended use
@@ -109,7 +116,7 @@ make a case more urgent. Not a diagnostic device; not for use without a clinicia
 - Input: the redacted complaint text only (input format {manifest.get('input_format_version')}),
   {manifest.get('max_length')} wordpiece tokens per window. The app splits a longer text into overlapping
   windows and keeps the most urgent one; training cut the (rare) longer texts to head + tail.
-- Calibration (fitted on validation, never on the test set): temperature {manifest.get('temperature'):.3f};
+- Calibration ({cal_where}, never on the test set): temperature {manifest.get('temperature'):.3f};
   decision rule {rule}; cases whose top probability is below
   {manifest.get('uncertainty', {}).get('min_top_probability')} are flagged as uncertain.
 - Runtime: {runtime}; int8-vs-torch label agreement {agreement_text} under the decision rule
@@ -132,7 +139,7 @@ Test = the hand-written test set{(' (' + test_note + ')') if test_note else ''},
 used for training or tuning. Validation = generated cases held out by template/complaint family.
 
 {_table(metrics)}
-{_targets(metrics.get("test", {}), agreement)}
+{_targets(metrics.get("test", {}), agreement)}{_system(metrics.get("test_system"), calibration)}
 ## Limitations
 - Trained on generated text: real notes differ in vocabulary, length, structure and case mix. A clinic
   should evaluate it (`triage-app evaluate`) on its own labelled notes before relying on it, and can
@@ -141,9 +148,32 @@ used for training or tuning. Validation = generated cases held out by template/c
   safety rules handle structured vitals.
 - English only. Texts longer than {manifest.get('max_length')} tokens are read window by window, and the
   most urgent window wins, which leans towards over-triage on very long notes.
-- Probabilities are calibrated on generated validation data; on real data they may be over-confident.
+- Probabilities are calibrated on {cal_data}; on a site's own notes they may be over- or under-confident.
 - Not validated prospectively; not a medical device.
 """
+
+
+def _system(system: dict[str, Any] | None, calibration: dict[str, Any]) -> str:
+    """What the clinician sees: model + safety rules on the test set, and the tuning-set numbers."""
+    lines = []
+    if system:
+        lines.append("\n## With the safety rules (what the app shows; hand-written test set)")
+        lines.append("| metric | model + safety rules |")
+        lines.append("|---|---|")
+        for key, label in (("under_triage_rate", "Under-triage rate — target ≤ 5%"),
+                           ("sensitivity_levels_1_2", "Sensitivity for levels 1–2 — target ≥ 95%"),
+                           ("accuracy", "Exact accuracy — target ≥ 70%"),
+                           ("kappa_quadratic", "Quadratic-weighted kappa — target ≥ 0.80"),
+                           ("over_triage_rate", "Over-triage rate")):
+            value = system.get(key)
+            if isinstance(value, float | int):
+                lines.append(f"| {label} | {value:.3f} |" if key.startswith("kappa") else f"| {label} | {100 * value:.1f}% |")
+    tuned = calibration.get("tuning_metrics_system")
+    if tuned:
+        lines.append(f"\nOn the tuning set ({calibration.get('data')}), model + safety rules: under-triage "
+                     f"{100 * tuned['under_triage_rate']:.1f}%, sensitivity L1–2 {100 * tuned['sensitivity_levels_1_2']:.1f}%, "
+                     f"accuracy {100 * tuned['accuracy']:.1f}%, quadratic kappa {tuned['kappa_quadratic']:.3f} (fitted there, so optimistic).")
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 __all__ = ["render_model_card"]
