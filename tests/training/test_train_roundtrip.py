@@ -239,3 +239,15 @@ def test_export_command_rejects_a_folder_that_is_not_a_bundle(tmp_path: Path) ->
     from triage_app.cli import main
 
     assert main(["--data-dir", str(tmp_path / "d"), "export", "--model", str(tmp_path)]) != 0
+
+
+def test_time_budget_pace_ignores_warm_up() -> None:
+    """A GPU run: 20 warm-up steps take 10 s, the next 20 take 1 s; a 60 s budget affords ~1,000 steps."""
+    from triage_app.training.train import affordable_steps
+
+    measured = affordable_steps(40, 11.0, 60.0, (10.0, 20))
+    assert measured == 40 + int(49.0 / 0.05)
+    # Averaging over the warm-up instead would have cut the run to a fifth of that.
+    assert affordable_steps(40, 11.0, 60.0, None) < measured / 4
+    # Over budget already: nothing more is affordable.
+    assert affordable_steps(40, 70.0, 60.0, (10.0, 20)) == 40

@@ -293,6 +293,23 @@ def batch_logits(model: Any, ids: list[list[int]], pad_id: int, device: str, bat
     return out
 
 
+def affordable_steps(step: int, elapsed: float, budget_s: float, reference: tuple[float, int] | None) -> int:
+    """Steps the time budget allows in total, from the pace measured since ``reference``.
+
+    Args:
+        step: Steps done so far.
+        elapsed: Seconds since training started.
+        budget_s: The whole budget in seconds.
+        reference: (seconds since start, step) where the pace is measured from, so warm-up (CUDA
+            start-up, first kernels) does not count; None: the average so far, with 15 % margin.
+    """
+    if reference is not None and step > reference[1]:
+        per_step = (elapsed - reference[0]) / (step - reference[1])
+    else:
+        per_step = elapsed / max(step, 1) * 1.15
+    return step + int(max(0.0, budget_s - elapsed) / max(per_step, 1e-9))
+
+
 def train_classifier(
     config: TrainConfig, splits: DataSplits, *, say: Callable[[str], None] = print, progress: bool = True
 ) -> TrainOutcome:
@@ -402,12 +419,8 @@ def train_classifier(
                 # and kernel warm-up, which once made a 4-minute budget plan 337 of 1,306 steps
                 # that then took 47 s. Shortening is never undone, so it must not be premature.
                 now = time.perf_counter()
-                elapsed = now - start
-                if reference is not None and step > reference[1]:
-                    per_step = (now - reference[0]) / (step - reference[1])
-                else:
-                    per_step = elapsed / step * 1.15
-                affordable = step + int(max(0.0, budget_s - elapsed) / per_step)
+                ref = None if reference is None else (reference[0] - start, reference[1])
+                affordable = affordable_steps(step, now - start, budget_s, ref)
                 if affordable < planned["total"]:
                     if planned["total"] == steps_per_epoch * config.epochs:
                         say(f"time budget {config.max_minutes:g} min allows about {affordable} of "
@@ -471,6 +484,7 @@ __all__ = [
     "HEAD_FRACTION",
     "TrainConfig",
     "TrainOutcome",
+    "affordable_steps",
     "batch_logits",
     "bucket_batches",
     "copy_to_cpu_fp32",
