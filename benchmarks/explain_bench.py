@@ -16,8 +16,17 @@ Methods: ``fast`` (exact word ablation over ONNX, one ablation per word), ``fast
 (transformers-interpret's SequenceClassificationExplainer defaults: LIG on the word embeddings,
 50 steps, one text at a time, all steps in one batch) and ``random``.
 
-Speed: p50 over repeated runs on one 60-word note, side by side in one process, plus the
-median per case over the set.
+``fast-proxy`` / ``fast-proxy-budget<N>``: the same ablations scored on the int8-compute proxy
+(``ml.explain_proxy``: the deployed ONNX dynamically quantized in memory), the unablated
+probability from the deployed model. Faithfulness is always measured on the DEPLOYED model (the
+``aopc`` deletions run through the runtime classifier), so a proxy that ranks words differently
+from the deployed model loses comprehensiveness here. ``agreement`` compares each method's
+top word (sign and identity) and top-3 signs with the deployed ``fast-budget<N>`` explanation.
+
+Speed: p50 over repeated runs on one 60-word note, side by side in one process (wall and
+process CPU time: the machine is shared), plus the median per case over the set.
+Writes the generated section to benchmarks/out/explain_bench.md (RESULTS_explain.md keeps the
+history and is edited by hand).
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from triage_app.ml.explain_fast import DEFAULT_MAX_EVALS, FastExplainer
+from triage_app.ml.explain_fast import DEFAULT_MAX_EVALS, FastExplainer, proxy_for
 from triage_app.ml.explain_ig import IntegratedGradientsExplainer
 from triage_app.ml.runtime import OnnxClassifier, load_classifier
 from triage_app.ml.word_spans import encode_words, private_tokenizer, split_words
@@ -128,14 +137,27 @@ def ti_scorer(bundle_dir: Path, labels: Sequence[str]) -> tuple[ScoreFn, str] | 
     return score, f"transformers-interpret {getattr(transformers_interpret, '__version__', '0.10.0')}"
 
 
-def _timed(fn: Callable[[], object], repeats: int) -> list[float]:
+def _timed(fn: Callable[[], object], repeats: int) -> tuple[list[float], list[float]]:
+    """Wall and process-CPU milliseconds per run (after one warm-up)."""
     fn()  # warm-up
-    out = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
+        wall.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    return wall, cpu
+
+
+def _agreement(reference: Sequence[float], scores: Sequence[float]) -> tuple[bool, bool]:
+    """(same top word with the same sign, same signs on the reference's top-3 words)."""
+    if not reference:
+        return True, True
+    order = sorted(range(len(reference)), key=lambda i: (-abs(reference[i]), i))
+    other = sorted(range(len(scores)), key=lambda i: (-abs(scores[i]), i))
+    top_same = order[0] == other[0] and np.sign(reference[order[0]]) == np.sign(scores[other[0]])
+    top3 = all(np.sign(reference[i]) == np.sign(scores[i]) for i in order[:3] if reference[i] != 0)
+    return bool(top_same), bool(top3)
 
 
 def evenly_spaced(n: int, k: int) -> list[int]:
@@ -168,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--ig-limit", type=int, default=60, help="Cases for ig and ti-default (they are slow): the first of the evenly spaced subset."
     )
     parser.add_argument("--budget", type=int, default=DEFAULT_MAX_EVALS, help="max_evals of the fast-budget variant.")
+    parser.add_argument(
+        "--proxy-budgets", default=f"{DEFAULT_MAX_EVALS},16", help="Comma-separated max_evals of the fast-proxy variants ('' = none)."
+    )
+    parser.add_argument("--no-slow", action="store_true", help="Skip ig and ti-default (quick iteration only).")
     parser.add_argument("--repeats", type=int, default=9, help="Timed runs per fast variant (after one warm-up).")
     parser.add_argument("--slow-repeats", type=int, default=3, help="Timed runs for ig and ti-default.")
     parser.add_argument("--seed", type=int, default=0)
@@ -191,10 +217,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     labels = classifier.bundle.labels
     levels = classifier.predict_levels(texts)
     fast = FastExplainer.from_classifier(classifier, max_evals=None)  # exact: one ablation per word
-    fast_budget = FastExplainer.from_classifier(classifier, max_evals=args.budget)
-    ig = IntegratedGradientsExplainer.from_bundle(model_dir, device="cpu")
+    fast_budget = FastExplainer.from_classifier(classifier, max_evals=args.budget, int8_proxy=False)
+    proxy = proxy_for(classifier, background=False)
+    proxy_build_s = None
+    proxies: dict[str, FastExplainer] = {}
+    if proxy is not None:
+        proxy.wait()
+        built = proxy.get()
+        proxy_build_s = getattr(built, "build_seconds", None)
+        if built is None:
+            print(f"proxy failed to build: {proxy.error}", flush=True)
+        else:
+            proxies["fast-proxy"] = FastExplainer.from_classifier(classifier, max_evals=None, proxy=proxy)
+            for b in [int(x) for x in args.proxy_budgets.split(",") if x.strip()]:
+                proxies[f"fast-proxy-budget{b}"] = FastExplainer.from_classifier(classifier, max_evals=b, proxy=proxy)
+    ig = None if args.no_slow else IntegratedGradientsExplainer.from_bundle(model_dir, device="cpu")
     rng = random.Random(args.seed)
-    ti = ti_scorer(model_dir, labels)
+    ti = None if args.no_slow else ti_scorer(model_dir, labels)
 
     methods: dict[str, tuple[ScoreFn, int]] = {
         "random": (lambda text, level: [rng.uniform(-1, 1) for _ in split_words(text)], len(texts)),
@@ -203,17 +242,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             lambda text, level: list(fast_budget.explain_full(text, level).raw_scores),
             len(texts),
         ),
-        "ig": (lambda text, level: list(ig.explain_full(text, level).raw_scores), min(args.ig_limit, len(texts))),
     }
+    for pname, pexp in proxies.items():
+        methods[pname] = ((lambda e: lambda text, level: list(e.explain_full(text, level).raw_scores))(pexp), len(texts))
+    if ig is not None:
+        methods["ig"] = (lambda text, level: list(ig.explain_full(text, level).raw_scores), min(args.ig_limit, len(texts)))
     if ti is not None:
         methods["ti-default"] = (ti[0], min(args.ig_limit, len(texts)))
 
     faithfulness: dict[str, dict[str, Any]] = {}
     deltas: list[float] = []
     steps: list[int] = []
+    reference_name = f"fast-budget{args.budget}"
+    reference_scores: dict[int, list[float]] = {}
     for name, (scorer, n) in methods.items():
         comps, suffs, times = [], [], []
         comps_sub, suffs_sub = [], []
+        agree_top, agree_top3 = [], []
         for i in range(n):
             t = time.perf_counter()
             try:
@@ -221,6 +266,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             except RuntimeError:
                 continue
             times.append((time.perf_counter() - t) * 1000)
+            if name == reference_name:
+                reference_scores[i] = list(scores)
+            elif i in reference_scores and name != "random":
+                top_word, top3 = _agreement(reference_scores[i], scores)
+                agree_top.append(top_word)
+                agree_top3.append(top3)
             if name == "ig" and ig.last_explanation is not None:
                 deltas.append(abs(ig.last_explanation.delta or 0.0))
                 steps.append(int(ig.last_explanation.n_steps or 0))
@@ -237,6 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "comprehensiveness_aopc_first_subset": float(np.mean(comps_sub)),
             "sufficiency_aopc_first_subset": float(np.mean(suffs_sub)),
             "median_ms_per_case": float(statistics.median(times)),
+            "top_word_agreement": float(np.mean(agree_top)) if agree_top else None,
+            "top3_sign_agreement": float(np.mean(agree_top3)) if agree_top3 else None,
         }
         print(f"{name}: {faithfulness[name]}", flush=True)
 
@@ -245,19 +298,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     speed: dict[str, dict[str, float]] = {}
     runners: dict[str, Callable[[], object]] = {
         f"fast ({classifier.device_status})": lambda: fast.explain_full(NOTE_60, note_level),
+        f"fast-budget{args.budget} (deployed ONNX)": lambda: fast_budget.explain_full(NOTE_60, note_level),
     }
-    if int8 is not None:
+    for pname, pexp in proxies.items():
+        runners[f"{pname} (int8 proxy + deployed base)"] = (lambda e: lambda: e.explain_full(NOTE_60, note_level))(pexp)
+    if int8 is not None and int8 is not classifier:
         fast8 = FastExplainer.from_classifier(int8, max_evals=None)
         fast8_budget = FastExplainer.from_classifier(int8, max_evals=args.budget)
         runners["fast (int8 ONNX)"] = lambda: fast8.explain_full(NOTE_60, note_level)
         runners[f"fast-budget{args.budget} (int8 ONNX)"] = lambda: fast8_budget.explain_full(NOTE_60, note_level)
-    runners["ig (adaptive n_steps, torch CPU)"] = lambda: ig.explain_full(NOTE_60, note_level)
+    if ig is not None:
+        runners["ig (adaptive n_steps, torch CPU)"] = lambda: ig.explain_full(NOTE_60, note_level)
     if ti is not None:
         runners["ti-default (LIG, 50 steps, torch CPU)"] = lambda: ti[0](NOTE_60, note_level)
     for name, fn in runners.items():
         repeats = args.repeats if name.startswith("fast") else max(1, args.slow_repeats)
-        ms = _timed(fn, repeats)
-        speed[name] = {"p50_ms": float(statistics.median(ms)), "min_ms": float(min(ms)), "runs": len(ms)}
+        ms, cpu = _timed(fn, repeats)
+        speed[name] = {"p50_ms": float(statistics.median(ms)), "min_ms": float(min(ms)),
+                       "cpu_p50_ms": float(statistics.median(cpu)), "runs": len(ms)}
         print(f"speed {name}: {speed[name]}", flush=True)
 
     result = {
@@ -274,12 +332,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "gpu": "none", "contention_before": load_before, "contention_after": contention()},
         "seconds": round(time.time() - started, 1),
+        "proxy": {"recipe": getattr(proxy.get(), "recipe", None) if proxy else None, "build_seconds": proxy_build_s,
+                  "error": proxy.error if proxy else None},
         "ti_available": ti is not None,
+        "command": " ".join([".venv/bin/python -m benchmarks.explain_bench", *(argv if argv is not None else sys.argv[1:])]),
     }
     out_dir = HERE / "out"
     out_dir.mkdir(exist_ok=True)
     (out_dir / "explain_bench.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    (HERE / "RESULTS_explain.md").write_text(render_markdown(result, args.budget), encoding="utf-8")
+    (out_dir / "explain_bench.md").write_text(render_markdown(result, args.budget), encoding="utf-8")
     return 0
 
 
@@ -294,21 +355,31 @@ def render_markdown(r: dict[str, Any], budget: int) -> str:
         "suggests. IG and ti-default run on the first cases of that subset (spread over all levels).",
         f"Machine: {r['machine']['cpu_count']}-core CPU, no GPU, shared with other jobs "
         f"({r['machine']['contention_before']} at start; {r['machine']['contention_after']} at end). "
-        f"Run time {r['seconds']} s. Command: `.venv/bin/python -m benchmarks.explain_bench`.",
+        f"Run time {r['seconds']} s. Command: `{r.get('command', '.venv/bin/python -m benchmarks.explain_bench')}`.",
+        f"Int8 proxy: {r['proxy']['recipe']}, built in {r['proxy']['build_seconds'] or 0:.2f} s"
+        + (f" (failed: {r['proxy']['error']})" if r["proxy"]["error"] else "")
+        + ".",
         "",
         "### Faithfulness (AOPC over top 10–50% of words, DeYoung et al. 2020 / ferret)",
         "",
         "Comprehensiveness: drop in the target probability when the top-k% words are deleted (higher is better). "
         "Sufficiency: drop when only they are kept (lower is better).",
         "",
-        "| method | cases | comprehensiveness ↑ | sufficiency ↓ | same on first IG subset (comp / suff) | median ms per case |",
-        "|---|---|---|---|---|---|",
+        f"Agreement: same top word with the same sign / same signs on the top-3 words, against fast-budget{budget} "
+        "(deployed model).",
+        "",
+        "| method | cases | comprehensiveness ↑ | sufficiency ↓ | same on first IG subset (comp / suff) | "
+        "median ms per case | top word / top-3 signs agree |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, v in f.items():
+        agree = (
+            f"{v['top_word_agreement']:.0%} / {v['top3_sign_agreement']:.0%}" if v.get("top_word_agreement") is not None else "—"
+        )
         lines.append(
             f"| {name} | {v['cases']} | {v['comprehensiveness_aopc']:.4f} | {v['sufficiency_aopc']:.4f} | "
             f"{v['comprehensiveness_aopc_first_subset']:.4f} / {v['sufficiency_aopc_first_subset']:.4f} | "
-            f"{v['median_ms_per_case']:.0f} |"
+            f"{v['median_ms_per_case']:.0f} | {agree} |"
         )
     d = r["ig_abs_delta"]
     if d["median"] is not None:
@@ -317,11 +388,11 @@ def render_markdown(r: dict[str, Any], budget: int) -> str:
         "",
         f"### Speed on one {r['speed_note']['words']}-word note (target level {r['speed_note']['target_level']}), one process",
         "",
-        "| method | p50 ms | min ms | runs |",
-        "|---|---|---|---|",
+        "| method | p50 ms | min ms | CPU ms p50 | runs |",
+        "|---|---|---|---|---|",
     ]
     for name, v in s.items():
-        lines.append(f"| {name} | {v['p50_ms']:.0f} | {v['min_ms']:.0f} | {v['runs']} |")
+        lines.append(f"| {name} | {v['p50_ms']:.0f} | {v['min_ms']:.0f} | {v['cpu_p50_ms']:.0f} | {v['runs']} |")
     ti = next((v for k, v in s.items() if k.startswith("ti-default")), None)
     if ti is not None:
         lines += ["", "Speed-up against the transformers-interpret default (p50):", ""]

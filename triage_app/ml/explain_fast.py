@@ -18,12 +18,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from triage_app.core.errors import InputError
 from triage_app.core.results import WordAttribution
+from triage_app.ml.explain_proxy import LazyProxy, build_int8_proxy
 from triage_app.ml.word_spans import (
     EncodedText,
     Explanation,
@@ -49,6 +51,20 @@ ABLATIONS = ("pad", "mask")
 #: 150 ms target on a 2-core CPU (see benchmarks/RESULTS_explain.md).
 DEFAULT_MAX_EVALS = 24
 TARGETS = ("probability", "logit")
+#: Whether :meth:`FastExplainer.from_classifier` scores ablations on the int8 proxy by default.
+DEFAULT_INT8_PROXY = False
+
+
+def proxy_for(classifier: Any, *, background: bool = True, temp_dir: Path | None = None) -> LazyProxy | None:
+    """A :class:`LazyProxy` over ``classifier``'s ONNX file, or None where a proxy does not apply.
+
+    Applies to a CPU onnxruntime classifier (``onnx_file``; not the torch backend, and not CUDA,
+    where the fp32 model is already fast and the CPU int8 kernels would be slower).
+    """
+    onnx_file = getattr(classifier, "onnx_file", None)
+    if onnx_file is None or str(getattr(classifier, "device_status", "")).startswith("GPU"):
+        return None
+    return LazyProxy(lambda: build_int8_proxy(Path(onnx_file), temp_dir=temp_dir), background=background)
 
 
 class FastExplainer:
@@ -66,6 +82,11 @@ class FastExplainer:
         perturbations_per_eval: Ablated copies per call of ``logits_fn``.
         max_evals: Most ablated copies per explanation (None = one per word, exact). Above it,
             coarse-to-fine ablation keeps the cost bounded for long notes.
+        proxy: Optional :class:`~triage_app.ml.explain_proxy.LazyProxy` (or anything whose
+            ``get()`` returns an object with ``logits_for_ids`` or None). When it is ready, the
+            ablation *deltas* are computed on the proxy (its own unablated row plus the ablated
+            rows, one batch); the target probability still comes from ``logits_fn``. When it is
+            not ready or failed, everything runs on ``logits_fn`` as before.
     """
 
     method = "fast"
@@ -82,6 +103,7 @@ class FastExplainer:
         target: str = "probability",
         perturbations_per_eval: int = 32,
         max_evals: int | None = DEFAULT_MAX_EVALS,
+        proxy: Any | None = None,
     ) -> None:
         if ablation not in ABLATIONS:
             raise ValueError(f"ablation must be one of {ABLATIONS}")
@@ -98,11 +120,26 @@ class FastExplainer:
         self.perturbations_per_eval = max(1, int(perturbations_per_eval))
         self.max_evals = None if max_evals is None else max(2, int(max_evals))
         self.calls = 0
+        self.proxy_calls = 0
+        self._proxy = proxy
+        self._ablation_fn: LogitsFn | None = None
+        #: Which model scored the last explanation's ablations: "deployed" or "int8 proxy".
+        self.last_ablation_model = "deployed"
         self.last_explanation: Explanation | None = None
 
     @classmethod
-    def from_classifier(cls, classifier: Any, **kwargs: Any) -> FastExplainer:
-        """Wire to a runtime classifier (``logits_for_ids``, ``tokenizer``, ``temperature``, ``max_length``)."""
+    def from_classifier(cls, classifier: Any, *, int8_proxy: bool = DEFAULT_INT8_PROXY, **kwargs: Any) -> FastExplainer:
+        """Wire to a runtime classifier (``logits_for_ids``, ``tokenizer``, ``temperature``, ``max_length``).
+
+        Args:
+            classifier: A loaded runtime classifier.
+            int8_proxy: Score ablations on an int8-compute copy of the classifier's CPU ONNX
+                model, built in the background (see :func:`proxy_for`); ignored when a
+                ``proxy`` is passed or the classifier has no CPU ONNX session.
+            **kwargs: Passed to the constructor.
+        """
+        if int8_proxy and "proxy" not in kwargs:
+            kwargs["proxy"] = proxy_for(classifier)
         labels = None
         bundle = getattr(classifier, "bundle", None)
         manifest = getattr(bundle, "manifest", None)
@@ -139,6 +176,9 @@ class FastExplainer:
             if len(windows) == 1
             else choose_window(encoded, windows, self._special, self._counted_logits, target_index, self.temperature)
         )
+        proxy = self._proxy.get() if self._proxy is not None else None
+        self._ablation_fn = proxy.logits_for_ids if proxy is not None else None
+        self.last_ablation_model = "deployed" if proxy is None else "int8 proxy"
         raw, target_value = self._ablate(encoded, window, target_index)
         explanation = Explanation(
             attributions=to_attributions(encoded.words, raw),
@@ -150,10 +190,11 @@ class FastExplainer:
         )
         self.last_explanation = explanation
         log.debug(
-            "fast explanation: %d words, %d windows, %d model calls, %.1f ms",
+            "fast explanation: %d words, %d windows, %d model calls, ablations on %s, %.1f ms",
             len(encoded.words),
             len(windows),
             self.calls - calls_before,
+            self.last_ablation_model,
             (time.perf_counter() - started) * 1000,
         )
         return explanation
@@ -161,6 +202,11 @@ class FastExplainer:
     def _counted_logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         self.calls += 1
         return np.asarray(self._logits_fn(ids, mask))
+
+    def _counted_proxy_logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        self.proxy_calls += 1
+        assert self._ablation_fn is not None
+        return np.asarray(self._ablation_fn(ids, mask))
 
     def _score(self, logits: np.ndarray) -> np.ndarray:
         if self.target == "logit":
@@ -182,13 +228,13 @@ class FastExplainer:
         raw = [0.0] * len(encoded.words)
         budget = self.max_evals
         if budget is None or len(window_words) <= budget:
-            scores, base = self._ablate_groups(encoded, window, target_index, [[w] for w in window_words])
+            scores, base, _ = self._ablate_groups(encoded, window, target_index, [[w] for w in window_words])
             for word, score in zip(window_words, scores):
                 raw[word] = score
             return raw, base
         n_groups = max(1, budget // 2)
         groups = [list(g) for g in np.array_split(np.asarray(window_words), n_groups) if len(g)]
-        group_scores, base = self._ablate_groups(encoded, window, target_index, groups)
+        group_scores, base, reference = self._ablate_groups(encoded, window, target_index, groups)
         left = budget - len(groups)
         refine: list[int] = []
         for g in sorted(range(len(groups)), key=lambda i: -abs(group_scores[i])):
@@ -203,7 +249,7 @@ class FastExplainer:
                 raw[int(word)] = group_scores[g] / len(group)
         fine_words = [int(w) for g in sorted(refine) for w in groups[g]]
         if fine_words:
-            fine_scores, _ = self._ablate_groups(encoded, window, target_index, [[w] for w in fine_words], base)
+            fine_scores, _, _ = self._ablate_groups(encoded, window, target_index, [[w] for w in fine_words], base, reference)
             for word, score in zip(fine_words, fine_scores):
                 raw[word] = score
         return raw, base
@@ -215,7 +261,8 @@ class FastExplainer:
         target_index: int,
         groups: Sequence[Sequence[int]],
         base: float | None = None,
-    ) -> tuple[list[float], float]:
+        reference: float | None = None,
+    ) -> tuple[list[float], float, float]:
         """Word-group FeatureAblation (captum's algorithm, in numpy over the ONNX model).
 
         Each group becomes one copy of the ``[CLS] window [SEP]`` input with all the tokens of
@@ -223,8 +270,14 @@ class FastExplainer:
         special tokens) stays as it is. A group's score is the unablated target value minus the
         ablated one. The unablated input is evaluated first, alone, unless ``base`` is given.
 
+        With a ready proxy, ``base`` (the value reported) still comes from the deployed model, but
+        the differences are taken on the proxy: its unablated row goes first in the same batch as
+        the ablated rows (``reference``, reused by the refine stage), so a group's score is
+        ``proxy(unablated) - proxy(ablated)`` and no bias between the two models enters it.
+
         Returns:
-            The score of each group and the unablated target value.
+            The score of each group, the unablated target value (deployed model) and the
+            unablated value the differences were taken from.
         """
         template = window_input(encoded, window, self._special)
         group_of_word = {int(word): g for g, group in enumerate(groups) for word in group}
@@ -241,13 +294,21 @@ class FastExplainer:
         ablation_id = int(self.ablation_id)
         for g, pos in enumerate(positions):
             rows[g, pos] = ablation_id
+        if self._ablation_fn is not None:
+            if reference is None:
+                rows = np.concatenate([template[None, :], rows], axis=0)
+            # One call: the proxy batches internally, and the whole first stage fits one batch.
+            values = self._score(self._counted_proxy_logits(rows, np.ones_like(rows)))[:, target_index].astype(np.float64)
+            if reference is None:
+                reference, values = float(values[0]), values[1:]
+            return [float(reference - v) for v in values], base, reference
         values = np.empty(len(rows), dtype=np.float64)
         step = self.perturbations_per_eval
         for start in range(0, len(rows), step):
             chunk = rows[start : start + step]
             scores = self._score(self._counted_logits(chunk, np.ones_like(chunk)))
             values[start : start + len(chunk)] = scores[:, target_index]
-        return [float(base - v) for v in values], base
+        return [float(base - v) for v in values], base, base
 
 
-__all__ = ["ABLATIONS", "DEFAULT_MAX_EVALS", "TARGETS", "FastExplainer"]
+__all__ = ["ABLATIONS", "DEFAULT_INT8_PROXY", "DEFAULT_MAX_EVALS", "TARGETS", "FastExplainer", "proxy_for"]
