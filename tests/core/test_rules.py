@@ -50,6 +50,8 @@ VITALS_TABLE: list[tuple[float | None, dict[str, Any], dict[str, int]]] = [
     (40, {"sbp": 90, "dbp": 60}, {}),
     (40, {"sbp": 89, "dbp": 50}, {"vitals.hypotension": 2}),
     (40, {"sbp": 80, "dbp": 50, "hr": 120}, {"vitals.shock": 1, "vitals.hr_high": 2}),
+    (63, {"sbp": 80, "dbp": 50, "hr": 34}, {"vitals.shock": 1, "vitals.hr_low": 2}),  # bradycardic shock
+    (63, {"sbp": 80, "dbp": 50, "hr": 60}, {"vitals.hypotension": 2}),
     (5, {"sbp": 79, "dbp": 40}, {"vitals.hypotension": 2}),  # 70 + 2 x 5 = 80
     (5, {"sbp": 80, "dbp": 40}, {}),
     (10 / 365, {"sbp": 59, "dbp": 30}, {"vitals.hypotension": 2}),
@@ -146,6 +148,14 @@ PHRASE_TABLE: list[tuple[str, dict[str, Any], str, int]] = [
     ("fever on chemotherapy", {}, "flag.immunocompromised_fever", 2),
     ("fever", {"age": 0.1}, "flag.infant_fever_reported", 2),
     ("overdose of paracetamol 40 tablets", {}, "flag.overdose", 2),
+    ("i took about 40 paracetamol last night after a fight", {}, "flag.overdose", 2),
+    ("swallowed 30 of her sertraline", {}, "flag.overdose", 2),
+    ("bone end visible through a wound on the forearm", {}, "flag.open_fracture", 2),
+    ("open fracture of the tibia", {}, "flag.open_fracture", 2),
+    ("splash of oven cleaner into the left eye at work", {}, "flag.eye_emergency", 2),
+    ("bleach in my eye", {}, "flag.eye_emergency", 2),
+    ("back pain and numb around my bum when i wipe", {}, "flag.cauda_equina", 2),
+    ("back pain, cant feel when i need to wee since yesterday", {}, "flag.cauda_equina", 2),
     ("asthma not responding to inhaler", {}, "flag.severe_asthma", 2),
     ("hypoglycaemic and sweaty", {}, "flag.hypoglycaemia", 2),
     ("head injury with LOC", {}, "flag.head_injury_high_risk", 2),
@@ -175,6 +185,9 @@ NO_FLAG_TABLE: list[tuple[str, dict[str, Any]]] = [
     ("no LOC, small scalp graze after head bump", {}),
     ("chest pain, no sweating, no radiation", {"age": 30}),
     ("h/o MI 2019, here for rash", {}),
+    ("took 2 paracetamol for the headache", {}),
+    ("fractured wrist last year, here for the cast check, no open wound", {}),
+    ("eye drops ran out, no chemical exposure", {}),
     ("history of stroke, here for prescription refill", {}),
     ("denies suicidal ideation", {}),
     ("no facial droop, no slurred speech", {}),
@@ -391,3 +404,25 @@ def test_text_vitals_evidence_says_it_came_from_the_text() -> None:
 @pytest.mark.parametrize("text", ["RR 16, HR 130", "sats 98% HR 130", "temp 37.2 HR 130", "HR: 130"])
 def test_heart_rate_after_another_vital_sign(text: str) -> None:
     assert rules_for(text, age=None).get("vitals.hr_high") == 2
+
+
+@pytest.mark.parametrize(
+    ("extras", "fires"),
+    [
+        ({"pregnant": True, "sex": "female", "vitals": {"sbp": 168, "dbp": 112}}, True),
+        ({"pregnant": True, "sex": "female", "vitals": {"sbp": 150, "dbp": 112}}, True),
+        ({"pregnant": True, "sex": "female", "vitals": {"sbp": 158, "dbp": 100}}, False),
+        ({"sex": "female", "vitals": {"sbp": 168, "dbp": 112}}, False),  # not pregnant: only the > 220/130 rule
+        ({"pregnant": False, "sex": "female", "vitals": {"sbp": 168, "dbp": 112}}, False),
+    ],
+)
+def test_severe_hypertension_in_pregnancy(extras: dict[str, Any], fires: bool) -> None:
+    rules = {e.rule: e for e in RULES.evaluate(_intake("headache and flashing lights", extras))}
+    assert ("vitals.pregnancy_hypertension" in rules) is fires
+    if fires:
+        assert rules["vitals.pregnancy_hypertension"].min_level == 2 and "CTAS" in rules["vitals.pregnancy_hypertension"].source
+
+
+def test_pregnancy_from_the_text_counts_for_the_blood_pressure_rule() -> None:
+    intake = _intake("G2P1, 34 weeks pregnant, headache, ankles puffy", {"sex": "female", "vitals": {"sbp": 168, "dbp": 112}})
+    assert "vitals.pregnancy_hypertension" in {e.rule for e in RULES.evaluate(intake)}

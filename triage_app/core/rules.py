@@ -259,7 +259,10 @@ class SafetyRules:
         if v.sbp is not None:
             limit, label = self._hypotension_limit(age)
             if v.sbp < limit:
-                if self.is_tachycardic(intake):
+                bradycardic = v.hr is not None and band.get("hr_below") is not None and v.hr < band["hr_below"]
+                if self.is_tachycardic(intake) or bradycardic:
+                    # Hypotension with a heart rate outside the band either way is shock: fast is
+                    # compensating, very slow (e.g. hyperkalaemia, heart block) is failing to.
                     out.append(Escalation("vitals.shock", f"Systolic BP {v.sbp} below {_fmt(limit)} with heart rate {v.hr}: signs of shock.", int(cfg["shock_level"]), str(cfg["shock_source"]), f"SBP {v.sbp}, HR {v.hr}"))
                 else:
                     out.append(Escalation("vitals.hypotension", f"Systolic BP {v.sbp} is below {_fmt(limit)} (age {label}{'' if age is not None else ', age not given'}): hypotension.", int(cfg["hypotension_level"]), str(cfg["hypotension_source"]), f"SBP {v.sbp}"))
@@ -267,6 +270,12 @@ class SafetyRules:
         if (v.sbp is not None and v.sbp > hyper["sbp_above"]) or (v.dbp is not None and v.dbp > hyper["dbp_above"]):
             bp = f"{v.sbp if v.sbp is not None else '?'}/{v.dbp if v.dbp is not None else '?'}"
             out.append(Escalation("vitals.hypertension", f"Blood pressure {bp} exceeds {hyper['sbp_above']}/{hyper['dbp_above']}: severe hypertension.", int(hyper["level"]), str(hyper["source"]), f"BP {bp}"))
+        preg_bp = cfg.get("pregnancy_hypertension")
+        if preg_bp and (
+            (v.sbp is not None and v.sbp >= preg_bp["sbp_at_or_above"]) or (v.dbp is not None and v.dbp >= preg_bp["dbp_at_or_above"])
+        ) and self._pregnant(intake, {}):
+            bp = f"{v.sbp if v.sbp is not None else '?'}/{v.dbp if v.dbp is not None else '?'}"
+            out.append(Escalation("vitals.pregnancy_hypertension", f"Blood pressure {bp} in pregnancy (≥ {preg_bp['sbp_at_or_above']}/{preg_bp['dbp_at_or_above']}): possible severe pre-eclampsia.", int(preg_bp["level"]), str(preg_bp["source"]), f"BP {bp}"))
         out.extend(self._temperature(intake))
         if v.gcs is not None:
             for entry in cfg["gcs"]:
