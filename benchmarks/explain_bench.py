@@ -194,6 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--proxy-budgets", default=f"{DEFAULT_MAX_EVALS},16", help="Comma-separated max_evals of the fast-proxy variants ('' = none)."
     )
     parser.add_argument("--no-slow", action="store_true", help="Skip ig and ti-default (quick iteration only).")
+    parser.add_argument(
+        "--speed-ab", type=int, default=0, metavar="ROUNDS",
+        help="Only an interleaved speed A/B on the 60-word note (deployed budget vs proxy budgets), ROUNDS rounds; "
+        "writes benchmarks/out/explain_speed_ab.json.",
+    )
     parser.add_argument("--repeats", type=int, default=9, help="Timed runs per fast variant (after one warm-up).")
     parser.add_argument("--slow-repeats", type=int, default=3, help="Timed runs for ig and ti-default.")
     parser.add_argument("--seed", type=int, default=0)
@@ -202,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
     load_before = contention()
     model_dir = Path(args.model)
+    if args.speed_ab:
+        return speed_ab(model_dir, args)
     from triage_app.privacy.redactor import default_redactor
 
     redactor = default_redactor()
@@ -341,6 +348,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     out_dir.mkdir(exist_ok=True)
     (out_dir / "explain_bench.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     (out_dir / "explain_bench.md").write_text(render_markdown(result, args.budget), encoding="utf-8")
+    return 0
+
+
+def speed_ab(model_dir: Path, args: argparse.Namespace) -> int:
+    """Interleaved rounds (one run of each variant per round) so load changes hit all variants alike."""
+    from triage_app.ml.explain_proxy import LazyProxy, build_int8_proxy
+
+    classifier = load_classifier(model_dir, device="cpu")
+    level = classifier.predict_levels([NOTE_60])[0]
+    proxy = proxy_for(classifier, background=False)
+    if proxy is None or not proxy.wait() or proxy.get() is None:
+        print("no proxy for this classifier", flush=True)
+        return 1
+    one_thread = LazyProxy(lambda: build_int8_proxy(classifier.onnx_file, threads=1), background=False)
+    one_thread.wait()
+    variants = {f"deployed budget{args.budget}": FastExplainer.from_classifier(classifier, max_evals=args.budget, int8_proxy=False)}
+    for b in [int(x) for x in args.proxy_budgets.split(",") if x.strip()]:
+        variants[f"proxy budget{b}"] = FastExplainer.from_classifier(classifier, max_evals=b, proxy=proxy)
+    variants[f"proxy budget{args.budget}, 1 ORT thread"] = FastExplainer.from_classifier(
+        classifier, max_evals=args.budget, proxy=one_thread
+    )
+    wall: dict[str, list[float]] = {k: [] for k in variants}
+    cpu: dict[str, list[float]] = {k: [] for k in variants}
+    for e in variants.values():
+        e.explain_full(NOTE_60, level)  # warm-up
+    for _ in range(args.speed_ab):
+        for name, e in variants.items():
+            t, c = time.perf_counter(), time.process_time()
+            e.explain_full(NOTE_60, level)
+            wall[name].append((time.perf_counter() - t) * 1000)
+            cpu[name].append((time.process_time() - c) * 1000)
+    out = {
+        "results": {
+            k: {"p50_ms": statistics.median(wall[k]), "min_ms": min(wall[k]), "cpu_p50_ms": statistics.median(cpu[k]),
+                "runs": len(wall[k])}
+            for k in variants
+        },
+        "proxy_build_seconds": getattr(proxy.get(), "build_seconds", None),
+        "contention_before": contention(),
+    }
+    for k, v in out["results"].items():
+        print(f"{k}: {v}", flush=True)
+    (HERE / "out").mkdir(exist_ok=True)
+    (HERE / "out" / "explain_speed_ab.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
     return 0
 
 

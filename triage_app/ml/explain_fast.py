@@ -9,6 +9,16 @@ is how much the calibrated probability of the target level drops when the word i
 positive = supports the target. The unablated input is evaluated once and the ablated copies are
 batched (``perturbations_per_eval`` per call) into a few calls of the runtime's ``logits_for_ids``.
 
+What is explained: the deployed model, the same one that suggests the level. An optional int8
+*proxy* (``ml.explain_proxy``: the deployed ONNX dynamically quantized in memory, ~2x faster per
+row) can score the ablation differences instead; the suggested level and the probability shown
+always come from the deployed model. The proxy is OFF by default (``DEFAULT_INT8_PROXY``): on
+model 1.1.0 it ranked words less faithfully to the deployed model (comprehensiveness 0.319 vs
+0.333, top word the same in 83 % of cases) and still missed 150 ms at the default budget
+(benchmarks/RESULTS_explain.md). Enable it per explainer with ``int8_proxy=True``; it then
+approximates the deployed model's word scores, and falls back to the deployed model (logged)
+when it is still building or could not be built.
+
 The explainer depends on a callable and a tokenizer-like object only (STYLE habit 7);
 :meth:`FastExplainer.from_classifier` wires it to a loaded runtime classifier.
 """
@@ -47,11 +57,14 @@ log = logging.getLogger(__name__)
 
 ABLATIONS = ("pad", "mask")
 #: Default ablation budget per explanation: notes up to this many words are explained exactly
-#: (one ablation per word); longer ones coarse-to-fine, which keeps a 60-word note near the
-#: 150 ms target on a 2-core CPU (see benchmarks/RESULTS_explain.md).
+#: (one ablation per word); longer ones coarse-to-fine, which bounds the cost of a long note
+#: (a 60-word note: ~300-350 ms on the 2-core CPU, over the 150 ms target; typical notes of
+#: ~19 words ~90 ms; see benchmarks/RESULTS_explain.md).
 DEFAULT_MAX_EVALS = 24
 TARGETS = ("probability", "logit")
 #: Whether :meth:`FastExplainer.from_classifier` scores ablations on the int8 proxy by default.
+#: Off: measured against the deployed model 1.1.0 it lost 0.014 comprehensiveness (bar: 0.01)
+#: and needed 165-190 ms at budget 24 (bar: 150); see docs/agents/explain-decisions.md.
 DEFAULT_INT8_PROXY = False
 
 
