@@ -386,7 +386,7 @@ def speed_ab(model_dir: Path, args: argparse.Namespace) -> int:
             for k in variants
         },
         "proxy_build_seconds": getattr(proxy.get(), "build_seconds", None),
-        "contention_before": contention(),
+        "contention_after": contention(),
     }
     for k, v in out["results"].items():
         print(f"{k}: {v}", flush=True)
