@@ -195,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-slow", action="store_true", help="Skip ig and ti-default (quick iteration only).")
     parser.add_argument(
+        "--ablations", default="", help="Comma-separated extra ablations (e.g. 'delete') measured as fast-budget<N>-<ablation>."
+    )
+    parser.add_argument(
         "--speed-ab", type=int, default=0, metavar="ROUNDS",
         help="Only an interleaved speed A/B on the 60-word note (deployed budget vs proxy budgets), ROUNDS rounds; "
         "writes benchmarks/out/explain_speed_ab.json.",
@@ -250,6 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             len(texts),
         ),
     }
+    for ablation in [a.strip() for a in args.ablations.split(",") if a.strip()]:
+        proxies[f"fast-budget{args.budget}-{ablation}"] = FastExplainer.from_classifier(
+            classifier, max_evals=args.budget, ablation=ablation, int8_proxy=False
+        )
     for pname, pexp in proxies.items():
         methods[pname] = ((lambda e: lambda text, level: list(e.explain_full(text, level).raw_scores))(pexp), len(texts))
     if ig is not None:

@@ -176,3 +176,24 @@ def test_proxy_for_skips_torch_and_gpu_classifiers() -> None:
     assert proxy_for(TorchLike()) is None
     assert proxy_for(GpuOnnx()) is None
     assert isinstance(proxy_for(CpuOnnx(), background=False), LazyProxy)
+
+
+def test_delete_ablation_removes_the_word_and_shifts_the_rest() -> None:
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+    model = BagOfWordsLogits(DEPLOYED)
+
+    def recording(ids: np.ndarray, mask: np.ndarray) -> object:
+        seen.append((np.asarray(ids).copy(), np.asarray(mask).copy()))
+        return model(ids, mask)
+
+    explainer = make(recording, ablation="delete", target="logit", max_evals=None)
+    explanation = explainer.explain_full("chest pain no", 1)
+    # on a bag-of-words model deleting a word removes exactly its weight, as [PAD] does
+    assert explanation.raw_scores == pytest.approx((2.0, 1.5, -1.0))
+    ids, mask = seen[-1]
+    full = seen[0][0][0]
+    assert ids.shape == (3, len(full))
+    for row, row_mask, dropped in zip(ids, mask, range(1, 4)):  # word i sits at position i (+[CLS])
+        kept = np.delete(full, dropped)
+        assert list(row[: len(kept)]) == list(kept)
+        assert list(row_mask) == [1] * len(kept) + [0]

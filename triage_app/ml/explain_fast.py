@@ -55,7 +55,7 @@ from triage_app.ml.word_spans import (
 
 log = logging.getLogger(__name__)
 
-ABLATIONS = ("pad", "mask")
+ABLATIONS = ("pad", "mask", "delete")
 #: Default ablation budget per explanation: notes up to this many words are explained exactly
 #: (one ablation per word); longer ones coarse-to-fine, which bounds the cost of a long note
 #: (a 60-word note: ~300-350 ms on the 2-core CPU, over the 150 ms target; typical notes of
@@ -89,7 +89,9 @@ class FastExplainer:
         max_length: Tokens per model input, including [CLS] and [SEP].
         temperature: Calibration temperature (probabilities are ``softmax(logits / T)``).
         labels: Output index -> level label (default "1".."5").
-        ablation: "pad" (default) or "mask": the token that replaces an ablated word's tokens.
+        ablation: "pad" (default) or "mask": the token that replaces an ablated word's tokens;
+            "delete": the word's tokens are removed and the rest shift left (the question the
+            comprehensiveness metric asks; measured, not the default: see explain-decisions.md).
         target: "probability" (default; calibrated probability of the target level) or
             "logit" (the raw logit; attributions of a linear model then equal its weights).
         perturbations_per_eval: Ablated copies per call of ``logits_fn``.
@@ -304,14 +306,22 @@ class FastExplainer:
             # the rows it is batched with, so this keeps the scores identical to captum's.
             base = float(self._score(self._counted_logits(template[None, :], np.ones((1, len(template)), dtype=np.int64)))[0, target_index])
         rows = np.repeat(template[None, :], len(groups), axis=0)
+        masks = np.ones_like(rows)
         ablation_id = int(self.ablation_id)
         for g, pos in enumerate(positions):
-            rows[g, pos] = ablation_id
+            if self.ablation == "delete":
+                kept = np.delete(template, pos)
+                rows[g] = ablation_id
+                rows[g, : len(kept)] = kept
+                masks[g, len(kept) :] = 0
+            else:
+                rows[g, pos] = ablation_id
         if self._ablation_fn is not None:
             if reference is None:
                 rows = np.concatenate([template[None, :], rows], axis=0)
+                masks = np.concatenate([np.ones_like(template)[None, :], masks], axis=0)
             # One call: the proxy batches internally, and the whole first stage fits one batch.
-            values = self._score(self._counted_proxy_logits(rows, np.ones_like(rows)))[:, target_index].astype(np.float64)
+            values = self._score(self._counted_proxy_logits(rows, masks))[:, target_index].astype(np.float64)
             if reference is None:
                 reference, values = float(values[0]), values[1:]
             return [float(reference - v) for v in values], base, reference
@@ -319,7 +329,7 @@ class FastExplainer:
         step = self.perturbations_per_eval
         for start in range(0, len(rows), step):
             chunk = rows[start : start + step]
-            scores = self._score(self._counted_logits(chunk, np.ones_like(chunk)))
+            scores = self._score(self._counted_logits(chunk, masks[start : start + step]))
             values[start : start + len(chunk)] = scores[:, target_index]
         return [float(base - v) for v in values], base, base
 
