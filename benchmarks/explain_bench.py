@@ -315,7 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"fast-budget{args.budget} (deployed ONNX)": lambda: fast_budget.explain_full(NOTE_60, note_level),
     }
     for pname, pexp in proxies.items():
-        runners[f"{pname} (int8 proxy + deployed base)"] = (lambda e: lambda: e.explain_full(NOTE_60, note_level))(pexp)
+        label = "int8 proxy + deployed base" if pname.startswith("fast-proxy") else "deployed ONNX"
+        runners[f"{pname} ({label})"] = (lambda e: lambda: e.explain_full(NOTE_60, note_level))(pexp)
     if int8 is not None and int8 is not classifier:
         fast8 = FastExplainer.from_classifier(int8, max_evals=None)
         fast8_budget = FastExplainer.from_classifier(int8, max_evals=args.budget)
