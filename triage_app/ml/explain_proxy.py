@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from triage_app.core.acuity import NUM_LEVELS
 from triage_app.core.errors import DependencyError, ModelError
 
 log = logging.getLogger(__name__)
@@ -57,26 +58,12 @@ class Int8Proxy:
 
     def logits_for_ids(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         """Raw logits (before temperature) for windowed ids, like the runtime's ``logits_for_ids``."""
-        input_ids = np.asarray(input_ids, dtype=np.int64)
-        attention_mask = np.asarray(attention_mask, dtype=np.int64)
-        if input_ids.ndim == 1:
-            input_ids, attention_mask = input_ids[None, :], attention_mask[None, :]
-        outs = []
-        for start in range(0, input_ids.shape[0], PROXY_BATCH):
-            ids = input_ids[start : start + PROXY_BATCH]
-            mask = attention_mask[start : start + PROXY_BATCH]
-            cols = np.nonzero(mask.any(axis=0))[0]
-            used = int(cols[-1]) + 1 if cols.size else 1
-            feeds: dict[str, np.ndarray] = {}
-            for name in self._input_names:
-                if name == "input_ids":
-                    feeds[name] = ids[:, :used]
-                elif name == "attention_mask":
-                    feeds[name] = mask[:, :used]
-                elif name == "token_type_ids":
-                    feeds[name] = np.zeros_like(ids[:, :used])
-            outs.append(np.asarray(self._session.run(None, feeds)[0], dtype=np.float32))
-        return np.concatenate(outs, axis=0)
+        from triage_app.ml.runtime import batched_logits, ort_feeds
+
+        def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            return self._session.run(None, ort_feeds(self._input_names, ids, mask))[0]
+
+        return batched_logits(forward, input_ids, attention_mask, PROXY_BATCH, NUM_LEVELS)
 
 
 def build_int8_proxy(onnx_file: Path, *, temp_dir: Path | None = None, threads: int | None = None) -> Int8Proxy:

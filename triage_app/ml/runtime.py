@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,6 +139,48 @@ def plan_device(requested: str, bundle: Bundle) -> DevicePlan:
             fallback=True,
         )
     return DevicePlan(cpu_backend, "cpu", f"{cpu}: device auto, no GPU found")
+
+
+# --- batching and ONNX inputs (shared with the explainer's int8 proxy) ------------------------
+
+
+def ort_feeds(input_names: Sequence[str], input_ids: np.ndarray, attention_mask: np.ndarray) -> dict[str, np.ndarray]:
+    """The inputs an exported BERT graph asks for (token types are all zero: one segment)."""
+    feeds: dict[str, np.ndarray] = {}
+    for name in input_names:
+        if name == "input_ids":
+            feeds[name] = input_ids
+        elif name == "attention_mask":
+            feeds[name] = attention_mask
+        elif name == "token_type_ids":
+            feeds[name] = np.zeros_like(input_ids)
+    return feeds
+
+
+def batched_logits(
+    forward: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    input_ids: np.ndarray,
+    attention_mask: np.ndarray,
+    batch_size: int,
+    n_labels: int,
+) -> np.ndarray:
+    """``forward`` over rows in batches, each trimmed of columns that are padding in every row."""
+    input_ids = np.asarray(input_ids, dtype=np.int64)
+    attention_mask = np.asarray(attention_mask, dtype=np.int64)
+    if input_ids.ndim == 1:
+        input_ids, attention_mask = input_ids[None, :], attention_mask[None, :]
+    outs = []
+    for start in range(0, input_ids.shape[0], batch_size):
+        ids = input_ids[start : start + batch_size]
+        mask = attention_mask[start : start + batch_size]
+        # Fewer tokens, same logits. (Use the last attended column, not the mask sum: a caller
+        # may mask tokens in the middle.)
+        cols = np.nonzero(mask.any(axis=0))[0]
+        used = int(cols[-1]) + 1 if cols.size else 1
+        outs.append(np.asarray(forward(ids[:, :used], mask[:, :used]), dtype=np.float32))
+    if not outs:
+        return np.zeros((0, n_labels), dtype=np.float32)
+    return np.concatenate(outs, axis=0)
 
 
 # --- tokenizer ------------------------------------------------------------------------------
@@ -273,22 +315,7 @@ class BaseClassifier:
 
     def logits_for_ids(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         """Raw logits (before temperature) for already windowed ids, in batches of 32."""
-        input_ids = np.asarray(input_ids, dtype=np.int64)
-        attention_mask = np.asarray(attention_mask, dtype=np.int64)
-        if input_ids.ndim == 1:
-            input_ids, attention_mask = input_ids[None, :], attention_mask[None, :]
-        outs = []
-        for start in range(0, input_ids.shape[0], BATCH_SIZE):
-            ids = input_ids[start : start + BATCH_SIZE]
-            mask = attention_mask[start : start + BATCH_SIZE]
-            # Trim columns that are padding in every row: fewer tokens, same logits. (Use the last
-            # attended column, not the mask sum: a caller may mask tokens in the middle.)
-            cols = np.nonzero(mask.any(axis=0))[0]
-            used = int(cols[-1]) + 1 if cols.size else 1
-            outs.append(np.asarray(self._forward(ids[:, :used], mask[:, :used]), dtype=np.float32))
-        if not outs:
-            return np.zeros((0, len(self._bundle.labels)), dtype=np.float32)
-        return np.concatenate(outs, axis=0)
+        return batched_logits(self._forward, input_ids, attention_mask, BATCH_SIZE, len(self._bundle.labels))
 
     def postprocess(self, logits: np.ndarray, owners: Sequence[int], n_texts: int) -> list[Prediction]:
         """Temperature, then per-window decision, then most urgent window per text."""
@@ -349,15 +376,7 @@ class OnnxClassifier(BaseClassifier):
         self._input_names = [i.name for i in self._session.get_inputs()]
 
     def _forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        feeds: dict[str, np.ndarray] = {}
-        for name in self._input_names:
-            if name == "input_ids":
-                feeds[name] = input_ids
-            elif name == "attention_mask":
-                feeds[name] = attention_mask
-            elif name == "token_type_ids":
-                feeds[name] = np.zeros_like(input_ids)
-        return self._session.run(None, feeds)[0]
+        return self._session.run(None, ort_feeds(self._input_names, input_ids, attention_mask))[0]
 
 
 def ort_threads() -> int:
