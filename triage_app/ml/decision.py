@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["calibrated_probabilities", "decide_level", "decide_levels"]
+__all__ = ["calibrated_probabilities", "decide_level", "decide_level_array", "decide_levels"]
 
 
 def calibrated_probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -39,24 +39,36 @@ def decide_level(probabilities: np.ndarray | list[float], decision: Mapping[str,
     Returns:
         The level number, 1 (most urgent) to ``len(probabilities)``.
     """
-    probs = np.asarray(probabilities, dtype=np.float64)
-    rule = (decision or {}).get("rule", "argmax")
-    if rule == "argmax":
-        return int(np.argmax(probs)) + 1
-    if rule in ("cumulative_urgency", "urgency_threshold"):
-        cumulative = np.cumsum(probs)
-        per_boundary = (decision or {}).get("thresholds")
-        if per_boundary is not None:
-            limits = np.ones(len(probs), dtype=np.float64)  # the last level always qualifies
-            limits[: len(per_boundary)] = np.asarray(per_boundary, dtype=np.float64)[: len(probs) - 1]
-        else:
-            limits = np.full(len(probs), float((decision or {}).get("threshold", 0.5)))
-        # Small tolerance so a threshold of 1.0 is reachable despite float rounding.
-        hits = np.nonzero(cumulative >= limits - 1e-9)[0]
-        return int(hits[0]) + 1 if hits.size else len(probs)
-    raise ValueError(f"unknown decision rule {rule!r}")
+    return int(decide_level_array(np.asarray(probabilities, dtype=np.float64)[None, :], decision)[0])
 
 
 def decide_levels(probabilities: np.ndarray, decision: Mapping[str, Any] | None = None) -> list[int]:
     """:func:`decide_level` for each row of a 2-D array."""
-    return [decide_level(row, decision) for row in np.asarray(probabilities)]
+    return [int(level) for level in decide_level_array(probabilities, decision)]
+
+
+def decide_level_array(probabilities: np.ndarray, decision: Mapping[str, Any] | None = None) -> np.ndarray:
+    """The decision rule for each row of ``(n, levels)`` probabilities, as an int array of levels.
+
+    The one implementation: the runtime and the trainer's calibration both use it, so a rule is
+    fitted exactly as it is later applied.
+    """
+    probs = np.asarray(probabilities, dtype=np.float64)
+    if probs.ndim != 2:
+        raise ValueError("probabilities must be a 2-D array (cases x levels)")
+    rule = (decision or {}).get("rule", "argmax")
+    if rule == "argmax":
+        return probs.argmax(axis=1) + 1
+    if rule in ("cumulative_urgency", "urgency_threshold"):
+        k = probs.shape[1]
+        per_boundary = (decision or {}).get("thresholds")
+        if per_boundary is not None:
+            limits = np.ones(k, dtype=np.float64)  # the last level always qualifies
+            limits[: k - 1] = np.asarray(per_boundary, dtype=np.float64)[: k - 1]
+        else:
+            limits = np.full(k, float((decision or {}).get("threshold", 0.5)))
+        # Small tolerance so a threshold of 1.0 is reachable despite float rounding.
+        reached = np.cumsum(probs, axis=1) >= limits[None, :] - 1e-9
+        reached[:, -1] = True
+        return reached.argmax(axis=1) + 1
+    raise ValueError(f"unknown decision rule {rule!r}")

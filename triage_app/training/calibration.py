@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from triage_app.core.acuity import NUM_LEVELS
+from triage_app.ml.decision import decide_level_array
 
 #: Under-triage the decision rule aims to stay under, on validation.
 TARGET_UNDER_TRIAGE = 0.05
@@ -57,31 +58,12 @@ def fit_temperature(logits: np.ndarray, levels: Sequence[int]) -> float:
 
 
 def decide_levels(probs: np.ndarray, decision: dict[str, Any]) -> np.ndarray:
-    """Apply a manifest decision rule to calibrated probabilities.
-
-    ``{"rule": "argmax"}`` or ``{"rule": "cumulative_urgency", "threshold": t}``: the most
-    urgent level L with P(level <= L) >= t; ``"thresholds": [t1, t2, t3, t4]`` gives one per
-    boundary. Must agree with :func:`triage_app.ml.decision.decide_levels` (tested).
+    """Apply a manifest decision rule to calibrated probabilities (the runtime's own function).
 
     Returns:
         Levels 1-5 as an int array.
     """
-    probs = np.asarray(probs, dtype=np.float64)
-    rule = decision.get("rule", "argmax")
-    if rule == "argmax":
-        return probs.argmax(axis=1) + 1
-    if rule == "cumulative_urgency":
-        k = probs.shape[1]
-        if decision.get("thresholds") is not None:  # one per boundary (see ml/decision.py)
-            t = np.ones(k)
-            t[: k - 1] = np.asarray(decision["thresholds"], dtype=np.float64)[: k - 1]
-        else:
-            t = np.full(k, float(decision["threshold"]))
-        cum = np.cumsum(probs, axis=1)
-        reached = cum >= t[None, :] - 1e-12
-        reached[:, -1] = True
-        return reached.argmax(axis=1) + 1
-    raise ValueError(f"unknown decision rule {rule!r}")
+    return decide_level_array(probs, decision)
 
 
 def summary_metrics(levels: Sequence[int], predicted: Sequence[int], probs: np.ndarray | None = None) -> dict[str, float]:
