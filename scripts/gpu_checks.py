@@ -26,8 +26,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-DEV_SET = ROOT / "triage_app" / "training" / "data" / "handwritten_dev.jsonl"
-TEST_SET = ROOT / "triage_app" / "training" / "data" / "handwritten_test.jsonl"
+from triage_app.training.pipeline import HANDWRITTEN_DEV as DEV_SET  # noqa: E402
+from triage_app.training.pipeline import HANDWRITTEN_TEST as TEST_SET  # noqa: E402
+
 NOTE_60 = (
     "67 yo male BIBA c/o central chest tightness since 0600 radiating to L arm and jaw, sweaty and "
     "nauseated, vomited x1. h/o HTN, T2DM, smoker 30 pack years. Took 2 sprays GTN with partial "

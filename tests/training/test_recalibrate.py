@@ -74,8 +74,9 @@ def test_recalibrating_the_default_bundle_on_the_dev_set(tmp_path: Path) -> None
         pytest.skip("no default bundle")
     work = tmp_path / "m"
     shutil.copytree(DEFAULT_MODEL_DIR, work)
-    dev = DEFAULT_MODEL_DIR.parents[1] / "triage_app" / "training" / "data" / "handwritten_dev.jsonl"
-    manifest = recalibrate_bundle(work, dev, say=lambda _: None)
+    from triage_app.training.pipeline import HANDWRITTEN_DEV
+
+    manifest = recalibrate_bundle(work, HANDWRITTEN_DEV, say=lambda _: None)
     assert manifest["calibration"]["cases"] == 250
     assert manifest["calibration"]["tuning_metrics_system"]["under_triage_rate"] <= 0.05 or manifest["decision"]["threshold"] == 0.02
     load_bundle(work)  # hashes rewritten

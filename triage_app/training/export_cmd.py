@@ -36,9 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
     """Re-export the bundle and print where the default runtime now points."""
-    from triage_app.training.pipeline import HANDWRITTEN_TEST, reexport_bundle
-
-    HANDWRITTEN_DEV = HANDWRITTEN_TEST.with_name("handwritten_dev.jsonl")  # noqa: N806
+    from triage_app.training.pipeline import HANDWRITTEN_DEV, HANDWRITTEN_TEST, reexport_bundle
 
     bundle = Path(args.export_model).expanduser()
     if not (bundle / "manifest.json").is_file():

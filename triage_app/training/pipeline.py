@@ -49,6 +49,8 @@ from triage_app.training.train import (
 
 #: The hand-written test set (reporting and parity only; never used for fitting anything).
 HANDWRITTEN_TEST = Path(__file__).resolve().parent / "data" / "handwritten_test.jsonl"
+#: The hand-written development set: model choice and calibration only, never training or reporting.
+HANDWRITTEN_DEV = HANDWRITTEN_TEST.with_name("handwritten_dev.jsonl")
 #: Largest bundle we ship (the issue's 80 MB budget).
 MAX_BUNDLE_BYTES = 80 * 1024 * 1024
 #: Validation cases used to fit temperature, decision rule and uncertainty cut.
@@ -462,6 +464,7 @@ def fine_tune_bundle(
 
 
 __all__ = [
+    "HANDWRITTEN_DEV",
     "HANDWRITTEN_TEST",
     "LOSS_DESCRIPTION",
     "CALIBRATION_MARGIN",

@@ -382,7 +382,7 @@ def train_classifier(
     history: list[dict[str, float]] = []
     stopped = "finished all epochs"
     budget_s = config.max_minutes * 60.0
-    reference: tuple[float, int] | None = None  # (time, step) the training pace is measured from
+    reference: tuple[float, int] | None = None  # (seconds since start, step) the pace is measured from
     start = time.perf_counter()
     train_time = 0.0
     done = False
@@ -411,16 +411,14 @@ def train_classifier(
             train_time += time.perf_counter() - t0
             bar.set_postfix(loss=f"{float(loss.detach()):.3f}", ex_s=f"{seen / max(train_time, 1e-9):.1f}")
             if budget_s > 0 and step == BUDGET_REFERENCE_STEP:
-                reference = (time.perf_counter(), step)
+                reference = (time.perf_counter() - start, step)
             if budget_s > 0 and ((step == BUDGET_REFERENCE_STEP and device == "cpu") or step % eval_every == 0):
                 # Re-plan when the budget cannot cover every epoch, so the learning rate still
                 # decays to zero by the end. Only then does wall-clock time shape the run.
                 # The pace is measured after the first steps: on a GPU they include CUDA start-up
                 # and kernel warm-up, which once made a 4-minute budget plan 337 of 1,306 steps
                 # that then took 47 s. Shortening is never undone, so it must not be premature.
-                now = time.perf_counter()
-                ref = None if reference is None else (reference[0] - start, reference[1])
-                affordable = affordable_steps(step, now - start, budget_s, ref)
+                affordable = affordable_steps(step, time.perf_counter() - start, budget_s, reference)
                 if affordable < planned["total"]:
                     if planned["total"] == steps_per_epoch * config.epochs:
                         say(f"time budget {config.max_minutes:g} min allows about {affordable} of "
