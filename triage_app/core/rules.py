@@ -233,6 +233,10 @@ class SafetyRules:
         hr = intake.vitals.hr
         return hr is not None and hr > self._band(intake.age_years)["hr_above"]
 
+    def is_bradycardic(self, intake: Intake) -> bool:
+        hr, limit = intake.vitals.hr, self._band(intake.age_years).get("hr_below")
+        return hr is not None and limit is not None and hr < limit
+
     def evaluate_vitals(self, intake: Intake) -> list[Escalation]:
         """Danger-zone vital signs by age band, BP, temperature, consciousness, pain."""
         v: Vitals = intake.vitals
@@ -245,7 +249,7 @@ class SafetyRules:
 
         if v.hr is not None and v.hr > band["hr_above"]:
             out.append(Escalation("vitals.hr_high", f"Heart rate {v.hr} is above {band['hr_above']}{age_note}: danger-zone vital sign.", dz_level, dz_src, f"HR {v.hr}"))
-        if v.hr is not None and band.get("hr_below") is not None and v.hr < band["hr_below"]:
+        if self.is_bradycardic(intake):
             out.append(Escalation("vitals.hr_low", f"Heart rate {v.hr} is below {band['hr_below']}{age_note}: bradycardia.", int(cfg["bradycardia_level"]), str(cfg["bradycardia_source"]), f"HR {v.hr}"))
         if v.rr is not None and v.rr > band["rr_above"]:
             out.append(Escalation("vitals.rr_high", f"Respiratory rate {v.rr} is above {band['rr_above']}{age_note}: danger-zone vital sign.", dz_level, dz_src, f"RR {v.rr}"))
@@ -259,8 +263,7 @@ class SafetyRules:
         if v.sbp is not None:
             limit, label = self._hypotension_limit(age)
             if v.sbp < limit:
-                bradycardic = v.hr is not None and band.get("hr_below") is not None and v.hr < band["hr_below"]
-                if self.is_tachycardic(intake) or bradycardic:
+                if self.is_tachycardic(intake) or self.is_bradycardic(intake):
                     # Hypotension with a heart rate outside the band either way is shock: fast is
                     # compensating, very slow (e.g. hyperkalaemia, heart block) is failing to.
                     out.append(Escalation("vitals.shock", f"Systolic BP {v.sbp} below {_fmt(limit)} with heart rate {v.hr}: signs of shock.", int(cfg["shock_level"]), str(cfg["shock_source"]), f"SBP {v.sbp}, HR {v.hr}"))
