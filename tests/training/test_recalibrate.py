@@ -130,3 +130,39 @@ def test_bundle_rejects_malformed_per_boundary_thresholds(tmp_path: Path) -> Non
     finalize_bundle(bundle, manifest)
     with pytest.raises(ModelError, match="per-boundary"):
         load_bundle(bundle)
+
+
+def _noisy_probs(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    gold = np.arange(n) % 5 + 1
+    logits = np.eye(5)[gold - 1] * 2.0 + rng.normal(0.0, noise, size=(n, 5))
+    probs = np.exp(logits)
+    return probs / probs.sum(axis=1, keepdims=True), gold
+
+
+def test_cross_validated_fit_tightens_until_out_of_fold_safety_holds() -> None:
+    from triage_app.training.recalibrate import CV_TARGETS, fit_decision_cross_validated
+
+    probs, gold = _noisy_probs(250, 0.8, seed=1)  # fitted to exactly 5 %, it under-triages 6 % out of fold
+    decision, metrics, search = fit_decision_cross_validated(probs, gold, None)
+    tried = search["tried"]
+    assert len(tried) >= 2 and search["in_sample_target"] < 0.05
+    assert [t["in_sample_target"] for t in tried] == list(CV_TARGETS[: len(tried)])
+    # Every target before the chosen one failed out of fold; the chosen one passed.
+    assert all(t["under_triage_rate"] > 0.05 or t["sensitivity_levels_1_2"] < 0.95 for t in tried[:-1])
+    assert tried[-1]["under_triage_rate"] <= 0.05 and tried[-1]["in_sample_target"] == search["in_sample_target"]
+    # The shipped rule is the in-sample fit at the chosen target.
+    assert (decision, metrics) == fit_decision_with_floor(probs, gold, None, target_under=search["in_sample_target"])
+    assert metrics["under_triage_rate"] <= search["in_sample_target"]
+
+
+def test_cross_validated_fit_keeps_the_target_when_the_model_is_clean() -> None:
+    from triage_app.training.recalibrate import cross_validated_safety, fit_decision_cross_validated
+
+    probs, gold = _noisy_probs(250, 0.05, seed=4)  # argmax is always right
+    decision, _, search = fit_decision_cross_validated(probs, gold, None)
+    assert search["in_sample_target"] == 0.05 and len(search["tried"]) == 1
+    assert decision == {"rule": "argmax"}
+    cv = cross_validated_safety(probs, gold, None, 0.05)
+    assert cv == {"under_triage_rate": 0.0, "sensitivity_levels_1_2": 1.0, "accuracy": 1.0}
+    assert cross_validated_safety(probs, gold, None, 0.05, seed=9) == cv

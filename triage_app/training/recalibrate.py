@@ -109,6 +109,65 @@ def fit_decision_with_floor(
     return min(candidates, key=lambda dm: (dm[1]["under_triage_rate"], -dm[1]["accuracy"]))
 
 
+#: In-sample under-triage targets tried by :func:`fit_decision_cross_validated`, loosest first.
+CV_TARGETS: tuple[float, ...] = tuple(float(t) for t in np.round(np.arange(TARGET_UNDER_TRIAGE, 0.0099, -0.005), 3))
+CV_FOLDS = 5
+
+
+def cross_validated_safety(
+    probs: np.ndarray, levels: Sequence[int], floor: np.ndarray | None, target_under: float,
+    *, folds: int = CV_FOLDS, seed: int = 0,
+) -> dict[str, float]:
+    """Out-of-fold under-triage and sensitivity of the rule fitted at ``target_under``.
+
+    Each fold's rule is fitted on the other folds and applied to it, so the rates estimate what
+    the rule does on cases it was not fitted on. Folds are stratified by level and seeded.
+    """
+    gold = np.asarray(levels, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    fold_of = np.empty(len(gold), dtype=np.int64)
+    for level in np.unique(gold):
+        members = rng.permutation(np.flatnonzero(gold == level))
+        fold_of[members] = np.arange(len(members)) % folds
+    pred = np.empty_like(gold)
+    for k in range(folds):
+        test, train = fold_of == k, fold_of != k
+        decision, _ = fit_decision_with_floor(probs[train], gold[train], None if floor is None else floor[train],
+                                              target_under=target_under)
+        alone = np.asarray(decide_levels(probs[test], decision))
+        pred[test] = alone if floor is None else np.minimum(alone, floor[test])
+    metrics = summary_metrics(gold, pred)
+    return {"under_triage_rate": float(metrics["under_triage_rate"]),
+            "sensitivity_levels_1_2": float(metrics["sensitivity_levels_1_2"]),
+            "accuracy": float(metrics["accuracy"])}
+
+
+def fit_decision_cross_validated(
+    probs: np.ndarray, levels: Sequence[int], floor: np.ndarray | None,
+    *, target_under: float = TARGET_UNDER_TRIAGE, target_sensitivity: float = TARGET_SENSITIVITY_1_2,
+) -> tuple[dict[str, Any], dict[str, float], dict[str, Any]]:
+    """The rule fitted at the loosest in-sample target whose cross-validated safety holds.
+
+    Fitting the rule to exactly ``target_under`` on a few hundred cases lands on the edge: on new
+    cases it under-triages more (on the 250-case dev set, a rule fitted to 5 % reached 5.6 % out of
+    fold). So the in-sample target is tightened in steps of 0.5 % until the out-of-fold
+    under-triage is at most ``target_under`` and sensitivity at least ``target_sensitivity``.
+
+    Returns:
+        The decision, its in-sample metrics (with the floor), and a record of the search.
+    """
+    tried: list[dict[str, Any]] = []
+    chosen = CV_TARGETS[-1]
+    for target in CV_TARGETS:
+        cv = cross_validated_safety(probs, levels, floor, target)
+        tried.append({"in_sample_target": target, **{k: round(v, 4) for k, v in cv.items()}})
+        if cv["under_triage_rate"] <= target_under and cv["sensitivity_levels_1_2"] >= target_sensitivity:
+            chosen = target
+            break
+    decision, metrics = fit_decision_with_floor(probs, levels, floor, target_under=chosen)
+    return decision, metrics, {"in_sample_target": chosen, "folds": CV_FOLDS, "tried": tried}
+
+
 def recalibrate_bundle(
     bundle_dir: Path, tune_path: Path, *, objective: str = "system", say: Callable[[str], None] = print
 ) -> dict[str, Any]:
@@ -135,7 +194,10 @@ def recalibrate_bundle(
     temperature = fit_temperature(logits, gold)
     probs = softmax(logits, temperature)
     floor = rule_floor_levels([c.intake for c in data.cases]) if objective == "system" else None
-    decision, fitted = fit_decision_with_floor(probs, gold, floor)
+    decision, fitted, search = fit_decision_cross_validated(probs, gold, floor)
+    say(f"decision rule fitted at in-sample under-triage <= {search['in_sample_target']:.3f}, the loosest target "
+        f"whose {search['folds']}-fold cross-validated under-triage is <= {TARGET_UNDER_TRIAGE:.0%}: "
+        + "; ".join(f"{t['in_sample_target']:.3f} -> {t['under_triage_rate']:.3f}" for t in search["tried"]))
     uncertainty = fit_uncertainty(probs, gold, decision)
     model_only = summary_metrics(gold, np.asarray(decide_levels(probs, decision)), probs)
     argmax = summary_metrics(gold, np.asarray(decide_levels(probs, {"rule": "argmax"})), probs)
@@ -154,6 +216,7 @@ def recalibrate_bundle(
         "cases": int(len(gold)),
         "objective": "model + safety rules" if floor is not None else "model alone",
         "target_under_triage": TARGET_UNDER_TRIAGE,
+        "cross_validation": search,
         "previous": {"temperature": old_t},
         "tuning_metrics_model": {k: round(float(v), 4) for k, v in model_only.items()},
         "tuning_metrics_argmax": {k: round(float(v), 4) for k, v in argmax.items()},
@@ -162,4 +225,11 @@ def recalibrate_bundle(
     return finalize_bundle(bundle_dir, manifest)
 
 
-__all__ = ["OBJECTIVES", "fit_decision_with_floor", "recalibrate_bundle", "rule_floor_levels"]
+__all__ = [
+    "OBJECTIVES",
+    "cross_validated_safety",
+    "fit_decision_cross_validated",
+    "fit_decision_with_floor",
+    "recalibrate_bundle",
+    "rule_floor_levels",
+]
