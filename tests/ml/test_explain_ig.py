@@ -153,14 +153,17 @@ MATERIAL = 0.02
 def test_fast_and_ig_agree_in_sign_on_top_words_of_the_default_model() -> None:
     """Occlusion and integrated gradients are different estimators and may disagree on words that
     act through interactions ("left arm", "and"); they must not contradict each other on the word
-    that matters most, and must mostly agree on the rest."""
+    that matters most, and must mostly agree on the rest. An IG score smaller than IG's own
+    convergence delta has no determined sign (model 1.2.0 gives "splinter" -0.0005 at delta 0.007),
+    so such a word is not counted either way; the first material word must still be determined
+    in at least two cases."""
     from triage_app.ml.explain_fast import FastExplainer
     from triage_app.ml.runtime import load_classifier
 
     classifier = load_classifier(DEFAULT_MODEL_DIR, device="cpu")
     fast = FastExplainer.from_classifier(classifier)
     ig = IntegratedGradientsExplainer.from_bundle(DEFAULT_MODEL_DIR, device="cpu")
-    agree = total = cases_with_material = 0
+    agree = total = cases_with_determined_first = 0
     for text in CLEAR_CASES:
         level = classifier.predict_levels([text])[0]
         a = fast.explain_full(text, level)
@@ -168,12 +171,13 @@ def test_fast_and_ig_agree_in_sign_on_top_words_of_the_default_model() -> None:
         assert [w.word for w in a.attributions] == [w.word for w in b.attributions]
         top3 = sorted(range(len(a.raw_scores)), key=lambda i: -abs(a.raw_scores[i]))[:3]
         material = [i for i in top3 if abs(a.raw_scores[i]) >= MATERIAL]
-        if not material:  # a saturated probability: no single word moves it
+        determined = [i for i in material if abs(b.raw_scores[i]) > abs(b.delta or 0.0)]
+        if not material or material[0] not in determined:  # saturated, or IG's sign not determined
             continue
-        cases_with_material += 1
+        cases_with_determined_first += 1
         first = material[0]
         assert (a.raw_scores[first] > 0) == (b.raw_scores[first] > 0), (text, a.attributions[first].word)
-        agree += sum((a.raw_scores[i] > 0) == (b.raw_scores[i] > 0) for i in material)
-        total += len(material)
-    assert cases_with_material >= 2
+        agree += sum((a.raw_scores[i] > 0) == (b.raw_scores[i] > 0) for i in determined)
+        total += len(determined)
+    assert cases_with_determined_first >= 2
     assert agree / total >= 0.6, f"fast and IG agree in sign on only {agree} of {total} top words"

@@ -138,7 +138,7 @@ make a case more urgent. Not a diagnostic device; not for use without a clinicia
 
 ## Metrics (model alone, before safety rules; under-triage first)
 Test = the hand-written test set{(' (' + test_note + ')') if test_note else ''}, written by hand, not by the generator, never
-used for training or tuning. Validation = {training.get('validation_name') or 'generated cases held out by template/complaint family'}.
+used for training or tuning. Validation = {metrics.get('validation', {}).get('dataset') or training.get('validation_name') or 'generated cases held out by template/complaint family'}.
 
 {_table(metrics)}
 {_targets(metrics.get("test", {}), agreement)}{_system(metrics.get("test_system"), calibration)}

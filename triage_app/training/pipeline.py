@@ -128,6 +128,47 @@ def runtime_test_metrics(bundle_dir: Path, cases: list[LabelledCase], say: Calla
     return metrics
 
 
+def runtime_system_metrics(bundle_dir: Path, test_path: Path | None, say: Callable[[str], None]) -> dict[str, Any] | None:
+    """Model + safety rules on the labelled file, through the app's own triage service.
+
+    The same path as ``triage-app evaluate --with-rules``: redaction, classification of the
+    redacted text, rules (which only escalate), ``final_level``. None without a test file or the runtime.
+    """
+    if test_path is None or not test_path.is_file():
+        return None
+    try:
+        from triage_app.ml.runtime import load_classifier
+    except ImportError:
+        return None
+    from triage_app.training.evaluate import evaluate, read_cases
+
+    report = evaluate(load_classifier(bundle_dir, device="cpu"), read_cases(test_path), with_rules=True)
+    if report.system is None:
+        return None
+    metrics = {k: v for k, v in report.system.items() if k not in ("reliability", "failures")}
+    say("hand-written test, model + safety rules: " + ", ".join(
+        f"{k}={v:.3f}" for k, v in metrics.items() if isinstance(v, float | int)))
+    return metrics
+
+
+def record_runtime_metrics(
+    staging: Path, manifest: dict[str, Any], test_cases: list[LabelledCase], test_path: Path | None,
+    test_name: str, model_file: str, say: Callable[[str], None],
+) -> dict[str, Any]:
+    """Score the written bundle as the app runs it (model alone, then model + safety rules) and re-finalize."""
+    from triage_app.training.bundle_writer import finalize_bundle
+
+    runtime_metrics = runtime_test_metrics(staging, test_cases, say)
+    if runtime_metrics is None:
+        return manifest
+    manifest["metrics"]["test"] = {**runtime_metrics, "dataset": test_name, "model_file": model_file,
+                                   "scored_with": "triage_app.ml.runtime (as the app runs it)"}
+    system = runtime_system_metrics(staging, test_path, say)
+    if system is not None:
+        manifest["metrics"]["test_system"] = {**system, "dataset": test_name}
+    return finalize_bundle(staging, manifest)
+
+
 def load_test_cases(path: Path | None) -> tuple[list[LabelledCase], str]:
     """The hand-written test set when present, else nothing."""
     if path is None or not path.is_file():
@@ -482,11 +523,8 @@ def fine_tune_bundle(
     training["end_to_end_seconds"] = round(time.perf_counter() - t_start, 1)
     manifest = finalize_bundle(staging, manifest)
     if test_cases:
-        runtime_metrics = runtime_test_metrics(staging, test_cases, say)
-        if runtime_metrics is not None:
-            manifest["metrics"]["test"] = {**runtime_metrics, "dataset": test_name, "model_file": default_onnx or "model.safetensors (torch)",
-                                           "scored_with": "triage_app.ml.runtime (as the app runs it)"}
-            manifest = finalize_bundle(staging, manifest)
+        manifest = record_runtime_metrics(staging, manifest, test_cases, test_path, test_name,
+                                          default_onnx or "model.safetensors (torch)", say)
     replace_bundle_dir(staging, out_dir)
     say(f"bundle written to {out_dir} in {time.perf_counter() - save_start:.0f} s; "
         f"end to end {training['end_to_end_seconds']:.0f} s (training {outcome.train_seconds:.0f} s, "
@@ -546,12 +584,8 @@ def reexport_bundle(bundle_dir: Path, *, test_path: Path | None = HANDWRITTEN_TE
         )
         manifest["onnx"] = onnx_manifest_entry(gate, parity_name)
         manifest = finalize_bundle(staging, manifest)
-        runtime_metrics = runtime_test_metrics(staging, test_cases, say)
-        if runtime_metrics is not None:
-            manifest["metrics"]["test"] = {**runtime_metrics, "dataset": test_name,
-                                           "model_file": gate.default_onnx or "model.safetensors (torch)",
-                                           "scored_with": "triage_app.ml.runtime (as the app runs it)"}
-            manifest = finalize_bundle(staging, manifest)
+        manifest = record_runtime_metrics(staging, manifest, test_cases, test_path, test_name,
+                                          gate.default_onnx or "model.safetensors (torch)", say)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -211,6 +211,11 @@ def recalibrate_bundle(
     manifest["temperature"] = round(float(temperature), 6)
     manifest["decision"] = decision
     manifest["uncertainty"] = uncertainty
+    manifest.setdefault("metrics", {})["validation"] = {
+        **{k: round(float(v), 4) for k, v in model_only.items()},
+        "dataset": f"{tune_path.name} (the tuning set: the rule was fitted here, so optimistic)",
+        "argmax": {k: round(float(v), 4) for k, v in argmax.items() if k != "n"},
+    }
     manifest["calibration"] = {
         "data": tune_path.name,
         "cases": int(len(gold)),
