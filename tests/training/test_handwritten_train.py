@@ -44,7 +44,21 @@ def test_file_loads_without_bad_rows_and_is_balanced(path: Path) -> None:
     assert loaded.bad_rows == ()
     per_level = Counter(c.level for c in loaded.cases)
     assert set(per_level) == {1, 2, 3, 4, 5}
-    assert max(per_level.values()) - min(per_level.values()) <= 0.1 * len(loaded.cases)
+    if any("pair" in r for r in _read(path)):  # minimal pairs: one pair per boundary quarter
+        assert max(per_level.values()) <= 2.5 * min(per_level.values())
+    else:
+        assert max(per_level.values()) - min(per_level.values()) <= 0.1 * len(loaded.cases)
+
+
+def test_minimal_pairs_straddle_one_boundary(records: list[dict[str, Any]]) -> None:
+    """A pair is two notes on the same situation that differ in the detail that moves the level by one."""
+    pairs: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        if "pair" in r:
+            pairs.setdefault(r["pair"], []).append(r)
+    for name, members in pairs.items():
+        assert len(members) == 2, name
+        assert abs(members[0]["level"] - members[1]["level"]) == 1, name
 
 
 def test_records_are_valid_intakes_with_a_rationale_and_style(records: list[dict[str, Any]]) -> None:
