@@ -77,3 +77,18 @@ def test_bad_options_give_clear_errors(tmp_path: Path, corpus: Path, handwritten
         build_mix(corpus, tmp_path / "o.jsonl", handwritten=[])
     with pytest.raises(InputError, match="repeat"):
         build_mix(corpus, tmp_path / "o.jsonl", MixConfig(handwritten_repeat=0), handwritten=handwritten)
+
+
+def test_cli_mix_can_leave_out_parts_by_name(tmp_path: Path, corpus: Path) -> None:
+    from triage_app.cli import main
+
+    def groups(out: Path) -> set[str]:
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        return {r["group"] for r in rows if r["source"] == "handwritten" and r["split"] == "train"}
+
+    every, some = tmp_path / "all.jsonl", tmp_path / "some.jsonl"
+    base = ["--data-dir", str(tmp_path / "d"), "corpus", "mix", "--corpus", str(corpus), "--corpus-cases", "10"]
+    assert main([*base, "--out", str(every)]) == 0
+    assert main([*base, "--out", str(some), "--exclude", "pairs_*", "--exclude", "lay_*"]) == 0
+    assert any(g.startswith("pairs_") for g in groups(every)) and "lay_voices" in groups(every)
+    assert groups(some) == {g for g in groups(every) if not g.startswith(("pairs_", "lay_"))}

@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     mix.add_argument("--validation", choices=("dev", "corpus"), default="dev",
                      help="Validation split: the hand-written dev set (default) or the corpus's own.")
     mix.add_argument("--seed", type=int, default=13, help="Sampling seed (same seed, same file).")
+    mix.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                     help="Leave out hand-written parts whose file name matches (repeatable), e.g. 'pairs_*'.")
     mix.set_defaults(func=run_mix)
 
 
@@ -71,11 +73,15 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
 
 def run_mix(args: argparse.Namespace, ctx: Any) -> int:
     """Write the training mix and print its counts."""
-    from triage_app.training.mix import MixConfig, build_mix
+    from fnmatch import fnmatch
+
+    from triage_app.training.mix import MixConfig, build_mix, handwritten_training_files
 
     config = MixConfig(handwritten_repeat=args.repeat, corpus_cases=args.corpus_cases,
                        validation=args.validation, seed=args.seed)
-    counts = build_mix(args.corpus, args.out, config)
+    parts = [p for p in handwritten_training_files() if not any(fnmatch(p.name, g) for g in args.exclude)]
+    counts = build_mix(args.corpus, args.out, config, handwritten=parts)
+    print(f"Hand-written parts: {len(parts)}" + (f" (excluded: {', '.join(args.exclude)})" if args.exclude else ""))
     print(f"Wrote {counts['train_rows']} training rows ({counts['generated_train']} generated, "
           f"{counts['handwritten_cases']} hand-written cases x {args.repeat}) and "
           f"{counts['validation_rows']} validation rows ({counts['validation']}) to {args.out}.")
