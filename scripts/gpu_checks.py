@@ -89,15 +89,18 @@ def score_candidates(sweep: Path, report: dict[str, Any]) -> list[dict[str, Any]
 
 
 def choose(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The deployment objective on the dev set; validation argmax QWK without one; test never.
+    """Safety first, then accuracy, on the dev set; validation argmax QWK without one; test never.
 
-    Each candidate gets the decision rule ``export --tune-data`` would fit (under-triage of model
-    + safety rules <= 5 %, sensitivity L1-2 >= 95 %, model alone <= 10 %) and is scored by the
-    accuracy it then reaches. Session 2 chose by dev-set argmax QWK instead, which picked a model
-    that lost 10 points of accuracy to another once the safety rule was applied.
+    Each candidate gets the decision rule ``export --tune-data dev`` would fit (cross-validated
+    margin: out-of-fold under-triage of model + safety rules <= 5 %). Candidates are ranked by that
+    out-of-fold under-triage rounded to 1 % (lower first), then by the dev accuracy the rule reaches.
+    Session 2 chose by dev argmax QWK, and session 3 pre-registered accuracy alone; both picked a
+    model that under-triaged more on new cases (docs/agents/model-decisions.md). Rounding to 1 % is
+    the noise floor of 250 cases (one case = 0.4 %); it would not have separated session 3's C and D
+    (out of fold 3.6 % and 4.4 %), so a bigger dev set is the real fix.
     """
     from triage_app.training.evaluate import read_cases
-    from triage_app.training.recalibrate import fit_decision_with_floor, rule_floor_levels
+    from triage_app.training.recalibrate import fit_decision_cross_validated, rule_floor_levels
 
     floor = gold = None
     if DEV_SET.is_file():
@@ -108,10 +111,11 @@ def choose(rows: list[dict[str, Any]]) -> dict[str, Any]:
     def key(row: dict[str, Any]) -> tuple[float, float]:
         val = float(row["validation"].get("argmax", {}).get("kappa_quadratic", 0.0))
         if floor is None or "dev_probs" not in row:
-            return (val, val)
-        decision, metrics = fit_decision_with_floor(np.asarray(row["dev_probs"]), gold, floor)
-        row["dev_deployment"] = {"decision": decision, **metrics}
-        return (round(float(metrics["accuracy"]), 3), float(row["dev"]["argmax_qwk"]))
+            return (0.0, val)
+        decision, metrics, search = fit_decision_cross_validated(np.asarray(row["dev_probs"]), gold, floor)
+        out_of_fold = float(search["tried"][-1]["under_triage_rate"])
+        row["dev_deployment"] = {"decision": decision, "cv_under_triage": out_of_fold, **metrics}
+        return (-round(out_of_fold, 2), round(float(metrics["accuracy"]), 3))
 
     return max(rows, key=key)
 

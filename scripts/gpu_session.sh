@@ -55,15 +55,22 @@ DV=/tmp/corpus_v2_devval.jsonl
 # Second session (the first showed corpus v2 > v1 and frozen-embedding recipes > full fine-tuning
 # at low learning rates, all cut to ~300 steps by a time-budget estimate that CUDA warm-up skewed):
 # full schedules, no time budget, a per-process timeout as the guard.
+# Training mixes (session 3): every generated training case + the hand-written training cases x2,
+# validated on the dev set; one with and one without the minimal pairs.
+$PY -m triage_app corpus mix --corpus runs/corpus.jsonl --out /tmp/mix_full.jsonl --repeat 2 || exit 1
+$PY -m triage_app corpus mix --corpus runs/corpus.jsonl --out /tmp/mix_nopairs.jsonl --repeat 2 --exclude 'pairs_*' || exit 1
+MF=/tmp/mix_full.jsonl; MN=/tmp/mix_nopairs.jsonl
+# Third plan (for the next GPU session): train from the base encoder on the full mixes; the
+# session-2 recipe of 1.1.0 on the generated corpus alone stays as the baseline.
 CONFIGS=(
-  "c2_emb1e4e2|builtin|--learning-rate 1e-4 --freeze-layers -1 --epochs 2"
   "c2_emb1e4e3|builtin|--learning-rate 1e-4 --freeze-layers -1 --epochs 3"
-  "c2_emb1e4e2s7|builtin|--learning-rate 1e-4 --freeze-layers -1 --epochs 2 --seed 7"
-  "c2_emb5e5e3|builtin|--learning-rate 5e-5 --freeze-layers -1 --epochs 3"
-  "c2_r15f2e2|builtin|--learning-rate 1.5e-4 --freeze-layers 2 --epochs 2"
-  "c2_full5e5e2|builtin|--learning-rate 5e-5 --freeze-layers 0 --epochs 2"
-  "d2_r15f2e2|$DV|--learning-rate 1.5e-4 --freeze-layers 2 --epochs 2"
-  "d2_emb1e4e2|$DV|--learning-rate 1e-4 --freeze-layers -1 --epochs 2"
+  "m3_emb1e4e3|$MF|--learning-rate 1e-4 --freeze-layers -1 --epochs 3"
+  "m3_emb1e4e3np|$MN|--learning-rate 1e-4 --freeze-layers -1 --epochs 3"
+  "m3_emb1e4e3s7|$MF|--learning-rate 1e-4 --freeze-layers -1 --epochs 3 --seed 7"
+  "m3_emb5e5e4|$MF|--learning-rate 5e-5 --freeze-layers -1 --epochs 4"
+  "m3_full5e5e3|$MF|--learning-rate 5e-5 --freeze-layers 0 --epochs 3"
+  "m3_r15f2e3|$MF|--learning-rate 1.5e-4 --freeze-layers 2 --epochs 3"
+  "m3_emb1e4e3dv|$DV|--learning-rate 1e-4 --freeze-layers -1 --epochs 3"
 )
 [ "$MODE" = quick ] && CONFIGS=("${CONFIGS[@]:0:2}")
 PIDS=()
@@ -71,7 +78,7 @@ for c in "${CONFIGS[@]}"; do
   name=${c%%|*}; rest=${c#*|}; data=${rest%%|*}; args=${rest#*|}
   # shellcheck disable=SC2086
   OMP_NUM_THREADS=2 timeout "${TRAIN_TIMEOUT:-420}" $PY -m triage_app train --data "$data" --base /tmp/gpu-base --out "$SWEEP/$name" \
-    --name default --version 1.1.0 --device auto --no-onnx --no-progress --patience 4 $args "${EXTRA[@]}" > "/tmp/gpu-logs/$name.log" 2>&1 &
+    --name default --version 1.3.0 --device auto --no-onnx --no-progress --patience 4 $args "${EXTRA[@]}" > "/tmp/gpu-logs/$name.log" 2>&1 &
   PIDS+=($!)
 done
 wait "${PIDS[@]}"  # not a bare wait: bash would also wait for the tee process substitution
