@@ -153,12 +153,17 @@ def _patch(monkeypatch: pytest.MonkeyPatch, canned: _Canned) -> None:
     monkeypatch.setattr(pipeline, "export_onnx", fake_export)
 
 
+def _choose(tmp_path: Path) -> tuple[Any, Path, tuple[dict[str, Any], ...]]:
+    """Choose among the (patched) recipes on REFERENCE as the calibration texts, argmax rule."""
+    return pipeline.choose_int8_recipe(
+        tmp_path / "fp32.onnx", [[1]] * len(REFERENCE), REFERENCE, 0, 1.0, {"rule": "argmax"}, "val", tmp_path, lambda s: None)
+
+
 def test_choice_takes_the_fastest_candidate_that_passes_on_calibration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     names = [r.name for r in QUANT_RECIPES]
     canned = _Canned({names[0]: (12, 0), names[1]: (0, 0), names[2]: (0, 0)})
     _patch(monkeypatch, canned)
-    recipe, path, rows = pipeline.choose_int8_recipe(
-        tmp_path / "fp32.onnx", [[1]] * len(REFERENCE), REFERENCE, 0, 1.0, {"rule": "argmax"}, "val", tmp_path, lambda s: None)
+    recipe, path, rows = _choose(tmp_path)
     assert recipe.name == names[1]
     assert canned.quantized == names[:2]  # stopped at the first that passed
     assert [r["recipe"] for r in rows] == names[:2]
@@ -169,8 +174,7 @@ def test_choice_without_a_passing_candidate_takes_the_most_faithful(tmp_path: Pa
     names = [r.name for r in QUANT_RECIPES]
     canned = _Canned({names[0]: (30, 0), names[1]: (5, 0), names[2]: (9, 0)})
     _patch(monkeypatch, canned)
-    recipe, _, rows = pipeline.choose_int8_recipe(
-        tmp_path / "fp32.onnx", [[1]] * len(REFERENCE), REFERENCE, 0, 1.0, {"rule": "argmax"}, "val", tmp_path, lambda s: None)
+    recipe, _, rows = _choose(tmp_path)
     assert recipe.name == names[1] and len(rows) == len(names)
 
 

@@ -26,6 +26,10 @@ MIN_VALID_ROWS = 50
 MAX_BAD_FRACTION = 0.2
 #: Where ``--data builtin`` looks for the generated corpus (``corpus build --out``).
 BUILTIN_CORPUS = Path(__file__).resolve().parents[2] / "runs" / "corpus.jsonl"
+#: The hand-written test set (reporting and parity only; never used for fitting anything).
+HANDWRITTEN_TEST = Path(__file__).resolve().parent / "data" / "handwritten_test.jsonl"
+#: The hand-written development set: model choice and calibration only, never training or reporting.
+HANDWRITTEN_DEV = HANDWRITTEN_TEST.with_name("handwritten_dev.jsonl")
 
 REQUIRED_COLUMNS = ("text", "level")
 VITAL_RANGES: dict[str, tuple[float, float]] = {

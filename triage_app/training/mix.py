@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from triage_app.core.errors import InputError
-from triage_app.training.data_io import TRAIN_SPLITS, VALIDATION_SPLITS
+from triage_app.training.data_io import HANDWRITTEN_DEV, TRAIN_SPLITS, VALIDATION_SPLITS
 
 __all__ = [
     "HANDWRITTEN_TRAIN_DIR",
@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 HANDWRITTEN_TRAIN_DIR = Path(__file__).resolve().parent / "data" / "handwritten_train"
-_DEV_SET = Path(__file__).resolve().parent / "data" / "handwritten_dev.jsonl"
 VALIDATION_CHOICES = ("dev", "corpus")
 #: The ``source`` values a mix file uses (neither is real patient data).
 MIX_SOURCES = frozenset({"generated", "handwritten"})
@@ -124,7 +123,7 @@ def build_mix(corpus: Path, out: Path, config: MixConfig = MixConfig(), *,
             rows.extend(_row(r, "train", "handwritten", path.stem) for r in recs)
     rng.shuffle(rows)
     if config.validation == "dev":
-        validation = [_row(r, "validation", "handwritten", "dev") for r in _read_jsonl(_DEV_SET)]
+        validation = [_row(r, "validation", "handwritten", "dev") for r in _read_jsonl(HANDWRITTEN_DEV)]
     else:
         validation = [_row(r, "validation", "generated", str(r.get("family", ""))) for r in generated
                       if str(r.get("split", "")).lower() in VALIDATION_SPLITS]

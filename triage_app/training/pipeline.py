@@ -24,7 +24,14 @@ from triage_app.training.calibration import (
     softmax,
     summary_metrics,
 )
-from triage_app.training.data_io import BUILTIN_CORPUS, LabelledCase, load_labelled_file, make_splits
+from triage_app.training.data_io import (
+    BUILTIN_CORPUS,
+    HANDWRITTEN_DEV,
+    HANDWRITTEN_TEST,
+    LabelledCase,
+    load_labelled_file,
+    make_splits,
+)
 from triage_app.training.export import (
     FALLBACK_RECIPE,
     INT8_MIN_AGREEMENT,
@@ -50,10 +57,6 @@ from triage_app.training.train import (
     train_classifier,
 )
 
-#: The hand-written test set (reporting and parity only; never used for fitting anything).
-HANDWRITTEN_TEST = Path(__file__).resolve().parent / "data" / "handwritten_test.jsonl"
-#: The hand-written development set: model choice and calibration only, never training or reporting.
-HANDWRITTEN_DEV = HANDWRITTEN_TEST.with_name("handwritten_dev.jsonl")
 #: Largest bundle we ship (the issue's 80 MB budget).
 MAX_BUNDLE_BYTES = 80 * 1024 * 1024
 #: Validation cases used to fit temperature, decision rule and uncertainty cut.
@@ -84,18 +87,20 @@ def _base_name(base: Path) -> str:
     return base.name
 
 
+#: How the template generator's cases are described on the model card.
+_GENERATED_DESCRIPTION = ("produced by the project's template generator from documented triage criteria (ESI "
+                          "decision points, danger-zone vitals, expected resources, CTAS/MTS discriminators)")
+
+
 def _data_description(generated: bool, sources: Counter[str]) -> str:
     if not generated:
         return "Labelled cases supplied by the site."
-    text = ("Cases were produced by the project's template generator from documented triage criteria (ESI decision "
-            "points, danger-zone vitals, expected resources, CTAS/MTS discriminators).")
-    if sources.get("handwritten"):
-        text = (f"Training rows: {sources.get('generated', 0)} produced by the project's template generator from "
-                "documented triage criteria (ESI decision points, danger-zone vitals, expected resources, CTAS/MTS "
-                f"discriminators) and {sources['handwritten']} rows of cases written one by one by the project team "
-                "from clinical knowledge (`training/data/handwritten_train/`, repeated to up-weight them). Neither is "
-                "real patient data; none comes from published vignette sets.")
-    return text
+    if not sources.get("handwritten"):
+        return f"Cases were {_GENERATED_DESCRIPTION}."
+    return (f"Training rows: {sources.get('generated', 0)} {_GENERATED_DESCRIPTION} and {sources['handwritten']} rows "
+            "of cases written one by one by the project team from clinical knowledge "
+            "(`training/data/handwritten_train/`, repeated to up-weight them). Neither is real patient data; none "
+            "comes from published vignette sets.")
 
 
 def manifest_metrics(gold: np.ndarray, pred: np.ndarray, probs: np.ndarray) -> dict[str, Any]:
@@ -107,19 +112,9 @@ def manifest_metrics(gold: np.ndarray, pred: np.ndarray, probs: np.ndarray) -> d
     return out
 
 
-def runtime_test_metrics(bundle_dir: Path, cases: list[LabelledCase], say: Callable[[str], None]) -> dict[str, Any] | None:
-    """Score the written bundle through the app's own runtime loader (hash checks, windows, decision rule).
-
-    Returns None when the runtime cannot be imported (the caller keeps its own numbers).
-    """
-    try:
-        from triage_app.ml.runtime import load_classifier
-    except ImportError:
-        say("runtime loader not available; test metrics come from the exported ONNX directly")
-        return None
-    clf = load_classifier(bundle_dir, device="cpu")
-    texts = [c.text for c in cases]
-    predictions = clf.predict(texts)
+def runtime_test_metrics(classifier: Any, cases: list[LabelledCase], say: Callable[[str], None]) -> dict[str, Any]:
+    """Score the written bundle, loaded by the app's own runtime (hash checks, windows, decision rule)."""
+    predictions = classifier.predict([c.text for c in cases])
     probs = np.asarray([p.probabilities for p in predictions])
     levels = np.asarray([p.level for p in predictions])
     metrics = manifest_metrics(np.asarray([c.level for c in cases]), levels, probs)
@@ -128,21 +123,17 @@ def runtime_test_metrics(bundle_dir: Path, cases: list[LabelledCase], say: Calla
     return metrics
 
 
-def runtime_system_metrics(bundle_dir: Path, test_path: Path | None, say: Callable[[str], None]) -> dict[str, Any] | None:
+def runtime_system_metrics(classifier: Any, test_path: Path | None, say: Callable[[str], None]) -> dict[str, Any] | None:
     """Model + safety rules on the labelled file, through the app's own triage service.
 
     The same path as ``triage-app evaluate --with-rules``: redaction, classification of the
-    redacted text, rules (which only escalate), ``final_level``. None without a test file or the runtime.
+    redacted text, rules (which only escalate), ``final_level``. None without a test file.
     """
     if test_path is None or not test_path.is_file():
         return None
-    try:
-        from triage_app.ml.runtime import load_classifier
-    except ImportError:
-        return None
     from triage_app.training.evaluate import evaluate, read_cases
 
-    report = evaluate(load_classifier(bundle_dir, device="cpu"), read_cases(test_path), with_rules=True)
+    report = evaluate(classifier, read_cases(test_path), with_rules=True)
     if report.system is None:
         return None
     metrics = {k: v for k, v in report.system.items() if k not in ("reliability", "failures")}
@@ -155,15 +146,21 @@ def record_runtime_metrics(
     staging: Path, manifest: dict[str, Any], test_cases: list[LabelledCase], test_path: Path | None,
     test_name: str, model_file: str, say: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Score the written bundle as the app runs it (model alone, then model + safety rules) and re-finalize."""
+    """Score the written bundle as the app runs it (model alone, then model + safety rules) and re-finalize.
+
+    The caller keeps its own numbers when the runtime cannot be imported.
+    """
     from triage_app.training.bundle_writer import finalize_bundle
 
-    runtime_metrics = runtime_test_metrics(staging, test_cases, say)
-    if runtime_metrics is None:
+    try:
+        from triage_app.ml.runtime import load_classifier
+    except ImportError:
+        say("runtime loader not available; test metrics come from the exported ONNX directly")
         return manifest
-    manifest["metrics"]["test"] = {**runtime_metrics, "dataset": test_name, "model_file": model_file,
-                                   "scored_with": "triage_app.ml.runtime (as the app runs it)"}
-    system = runtime_system_metrics(staging, test_path, say)
+    classifier = load_classifier(staging, device="cpu")
+    manifest["metrics"]["test"] = {**runtime_test_metrics(classifier, test_cases, say), "dataset": test_name,
+                                   "model_file": model_file, "scored_with": "triage_app.ml.runtime (as the app runs it)"}
+    system = runtime_system_metrics(classifier, test_path, say)
     if system is not None:
         manifest["metrics"]["test_system"] = {**system, "dataset": test_name}
     return finalize_bundle(staging, manifest)

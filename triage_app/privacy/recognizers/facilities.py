@@ -24,6 +24,7 @@ Everything here is rule-driven; no surrogate from any corpus is listed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import ClassVar
 
 from triage_app.privacy.recognizers.base import Candidate, Recognizer
@@ -257,19 +258,14 @@ class ContextPlaceRecognizer(Recognizer):
         lex = self.lexicon
         for cue in self._MOVE_CUE.finditer(text):
             words: list[tuple[int, int]] = []
-            pos = cue.end()
-            for w in self._ANY_WORD.finditer(text, pos):
+            for w in self._adjacent_words(text, cue.end(), self._ANY_WORD):
                 token = w.group()
-                if w.start() != pos or len(words) >= 3 or not (token.isupper() or token.islower()):
+                if len(words) >= 3 or not (token.isupper() or token.islower()):
                     break
                 low = token.lower()
                 if len(low) < 2 or lex.is_stopword(low) or low in self.UNITS or low in self.GENERIC or low in lex.states:
                     break
                 words.append(w.span())
-                gap = re.match(r" {1,2}", text[w.end() :])
-                if not gap:
-                    break
-                pos = w.end() + gap.end()
             # the run ends at its last name-like word; a run of ordinary words alone is no place
             last = max(
                 (i for i, (s, e) in enumerate(words) if len(text[s:e]) >= 3 and not lex.is_common(text[s:e]) and not lex.is_everyday(text[s:e])),
@@ -285,21 +281,28 @@ class ContextPlaceRecognizer(Recognizer):
                 continue
             out.append(Candidate(run[0][0], run[-1][1], self.LABEL, 0.6, self.name))
 
+    _WORD_GAP = re.compile(r" {1,2}")
+
+    @classmethod
+    def _adjacent_words(cls, text: str, pos: int, word: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """Words matching ``word`` that start exactly at ``pos`` and follow each other with 1-2 spaces."""
+        for w in word.finditer(text, pos):
+            if w.start() != pos:
+                return
+            yield w
+            gap = cls._WORD_GAP.match(text, w.end())
+            if not gap:
+                return
+            pos = gap.end()
+
     def _capitalised_after_cue(self, text: str, out: list[Candidate]) -> None:
         """Mixed-case text: a run of capitalised words right after a movement/origin cue."""
         for cue in self._CUE.finditer(text):
             run: list[tuple[int, int]] = []
-            pos = cue.end()
-            for w in self._TITLE_WORD.finditer(text, pos):
-                if w.start() != pos or len(run) >= 4:
-                    break
-                if self._plain(w.group()) or w.group().lower() in self.GENERIC:
+            for w in self._adjacent_words(text, cue.end(), self._TITLE_WORD):
+                if len(run) >= 4 or self._plain(w.group()) or w.group().lower() in self.GENERIC:
                     break
                 run.append(w.span())
-                gap = re.match(r" {1,2}", text[w.end() :])
-                if not gap:
-                    break
-                pos = w.end() + gap.end()
             if not run:
                 continue
             if re.match(r"\s*\d", text[run[-1][1] :]) and any(self.lexicon.is_everyday(text[s:e]) for s, e in run):
