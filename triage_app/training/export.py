@@ -271,19 +271,19 @@ def onnx_logits(onnx_path: Path, id_lists: list[list[int]], pad_id: int, batch_s
         import onnxruntime as ort
     except ImportError:
         raise DependencyError("Parity check needs onnxruntime.", "pip install onnxruntime") from None
+    from triage_app.ml.runtime import ort_feeds
     from triage_app.training.train import pad_batch
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
     session = ort.InferenceSession(str(onnx_path), sess_options=options, providers=["CPUExecutionProvider"])
-    wanted = {i.name for i in session.get_inputs()}
+    input_names = [i.name for i in session.get_inputs()]
     out = np.zeros((len(id_lists), 5), dtype=np.float32)
     order = sorted(range(len(id_lists)), key=lambda i: len(id_lists[i]))
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         ids, mask = pad_batch([id_lists[i] for i in chunk], pad_id)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        out[chunk] = session.run(["logits"], {k: v for k, v in feeds.items() if k in wanted})[0]
+        out[chunk] = session.run(["logits"], ort_feeds(input_names, ids, mask))[0]
     return out
 
 
