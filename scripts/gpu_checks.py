@@ -26,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from triage_app.training.pipeline import HANDWRITTEN_DEV as DEV_SET  # noqa: E402
+from triage_app.training.data_io import HANDWRITTEN_DEV_SETS, existing  # noqa: E402
 from triage_app.training.pipeline import HANDWRITTEN_TEST as TEST_SET  # noqa: E402
 
 NOTE_60 = (
@@ -60,7 +60,7 @@ def _scores(probs: np.ndarray, gold: np.ndarray) -> dict[str, float]:
 def score_candidates(sweep: Path, report: dict[str, Any]) -> list[dict[str, Any]]:
     from triage_app.ml.runtime import load_classifier
 
-    dev = _read(DEV_SET) if DEV_SET.is_file() else []
+    dev = [r for path in existing(HANDWRITTEN_DEV_SETS) for r in _read(path)]
     test = _read(TEST_SET)
     rows = []
     for bundle in sorted(p for p in sweep.iterdir() if (p / "manifest.json").is_file()):
@@ -89,33 +89,26 @@ def score_candidates(sweep: Path, report: dict[str, Any]) -> list[dict[str, Any]
 
 
 def choose(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Safety first, then accuracy, on the dev set; validation argmax QWK without one; test never.
+    """Safety first, then accuracy, on the dev sets; validation argmax QWK without them; test never.
 
-    Each candidate gets the decision rule ``export --tune-data dev`` would fit (cross-validated
-    margin: out-of-fold under-triage of model + safety rules <= 5 %). Candidates are ranked by that
-    out-of-fold under-triage rounded to 1 % (lower first), then by the dev accuracy the rule reaches.
-    Session 2 chose by dev argmax QWK, and session 3 pre-registered accuracy alone; both picked a
-    model that under-triaged more on new cases (docs/agents/model-decisions.md). Rounding to 1 % is
-    the noise floor of 250 cases (one case = 0.4 %); it would not have separated session 3's C and D
-    (out of fold 3.6 % and 4.4 %), so a bigger dev set is the real fix.
+    Each candidate gets the temperature and decision rule ``export --tune-data dev --objective
+    model`` would fit (cross-validated margin: out-of-fold under-triage of the model alone <= 5 %).
+    Candidates are ranked by that out-of-fold under-triage rounded to 1 % (lower first), then by
+    out-of-fold accuracy (``recalibrate.safety_first_key``). Session 2 chose by dev argmax QWK, and
+    session 3 pre-registered accuracy alone; both picked a model that under-triaged more on new
+    cases (docs/agents/model-decisions.md). Session 4 grew the dev sets to 700 cases.
     """
-    from triage_app.training.evaluate import read_cases
-    from triage_app.training.recalibrate import fit_decision_cross_validated, rule_floor_levels
+    from triage_app.training.recalibrate import candidate_safety, refit_probabilities, safety_first_key
 
-    floor = gold = None
-    if DEV_SET.is_file():
-        cases = read_cases(DEV_SET).cases
-        floor = rule_floor_levels([c.intake for c in cases])
-        gold = np.asarray([c.level for c in cases])
+    gold = np.asarray([r["level"] for path in existing(HANDWRITTEN_DEV_SETS) for r in _read(path)])
 
     def key(row: dict[str, Any]) -> tuple[float, float]:
         val = float(row["validation"].get("argmax", {}).get("kappa_quadratic", 0.0))
-        if floor is None or "dev_probs" not in row:
+        if not len(gold) or "dev_probs" not in row:
             return (0.0, val)
-        decision, metrics, search = fit_decision_cross_validated(np.asarray(row["dev_probs"]), gold, floor)
-        out_of_fold = float(search["tried"][-1]["under_triage_rate"])
-        row["dev_deployment"] = {"decision": decision, "cv_under_triage": out_of_fold, **metrics}
-        return (-round(out_of_fold, 2), round(float(metrics["accuracy"]), 3))
+        probs, _ = refit_probabilities(np.asarray(row["dev_probs"]), float(row["temperature"]), gold)
+        row["dev_deployment"] = candidate_safety(probs, gold, None)
+        return safety_first_key(row["dev_deployment"])
 
     return max(rows, key=key)
 

@@ -19,5 +19,6 @@ git archive "$BASE_REV" models/default | tar -x -C "$WORK"   # -> $WORK/models/d
 "$PY" -m triage_app corpus mix --corpus runs/corpus.jsonl --out "$WORK/mix.jsonl" --repeat 2 --corpus-cases 2400 --exclude 'pairs_*'
 "$PY" -m triage_app train --data "$WORK/mix.jsonl" --base "$WORK/models/default" --out "$WORK/bundle" \
     --name default --version 1.2.0 --no-onnx --epochs 2 --learning-rate 5e-5 --freeze-layers -1 "$@"
-"$PY" -m triage_app export --model "$WORK/bundle" --tune-data dev
+"$PY" -m triage_app export --model "$WORK/bundle" --tune-data triage_app/training/data/handwritten_dev.jsonl \
+    --test-data triage_app/training/data/handwritten_test.jsonl  # 1.2.0 predates the second dev and test sets
 echo "bundle: $WORK/bundle (compare its manifest with models/default/manifest.json)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -74,11 +75,16 @@ def test_recalibrating_the_default_bundle_on_the_dev_set(tmp_path: Path) -> None
         pytest.skip("no default bundle")
     work = tmp_path / "m"
     shutil.copytree(DEFAULT_MODEL_DIR, work)
-    from triage_app.training.pipeline import HANDWRITTEN_DEV
+    from triage_app.training.data_io import HANDWRITTEN_DEV_SETS, existing
+    from triage_app.training.evaluate import read_cases
 
-    manifest = recalibrate_bundle(work, HANDWRITTEN_DEV, say=lambda _: None)
-    assert manifest["calibration"]["cases"] == 250
-    assert manifest["calibration"]["tuning_metrics_system"]["under_triage_rate"] <= 0.05 or manifest["decision"]["threshold"] == 0.02
+    dev = existing(HANDWRITTEN_DEV_SETS)
+    manifest = recalibrate_bundle(work, dev, say=lambda _: None)
+    assert manifest["calibration"]["cases"] == sum(len(read_cases(p).cases) for p in dev)  # pooled
+    assert manifest["calibration"]["data"] == " + ".join(p.name for p in dev)
+    search = manifest["calibration"]["cross_validation"]
+    assert search["tried"][-1]["under_triage_rate"] <= 0.05  # out of fold, with the safety rules
+    assert search["tried"][-1]["in_sample_target"] == search["in_sample_target"]
     load_bundle(work)  # hashes rewritten
     assert json.loads((work / "manifest.json").read_text())["temperature"] == manifest["temperature"]
 
@@ -166,3 +172,42 @@ def test_cross_validated_fit_keeps_the_target_when_the_model_is_clean() -> None:
     cv = cross_validated_safety(probs, gold, None, 0.05)
     assert cv == {"under_triage_rate": 0.0, "sensitivity_levels_1_2": 1.0, "accuracy": 1.0}
     assert cross_validated_safety(probs, gold, None, 0.05, seed=9) == cv
+
+
+def test_safety_first_choice_prefers_the_model_that_under_triages_less_out_of_fold() -> None:
+    from triage_app.training.recalibrate import candidate_safety, safety_first_key
+
+    rng = np.random.default_rng(0)
+    gold = np.repeat(np.arange(1, 6), 40)
+    sharp = np.full((len(gold), 5), 0.02)
+    sharp[np.arange(len(gold)), gold - 1] = 0.92  # right every time
+    vague = sharp.copy()
+    flipped = rng.choice(len(gold), 60, replace=False)
+    vague[flipped] = np.roll(sharp[flipped], 1, axis=1)  # a confident level-too-low call for 30 % of cases
+    safe, risky = candidate_safety(sharp, gold, None), candidate_safety(vague, gold, None)
+    assert safe["cv_under_triage"] == 0.0 and safe["cv_accuracy"] == 1.0
+    assert risky["cv_under_triage"] > 0.0 or risky["cv_accuracy"] < 1.0
+    assert safety_first_key(safe) > safety_first_key(risky)
+    # Safety outranks accuracy: a slightly less accurate model that under-triages less wins.
+    assert safety_first_key({"cv_under_triage": 0.03, "cv_accuracy": 0.70}) > safety_first_key(
+        {"cv_under_triage": 0.05, "cv_accuracy": 0.85})
+    # Under-triage within the same 1 % is a tie, broken by accuracy.
+    assert safety_first_key({"cv_under_triage": 0.041, "cv_accuracy": 0.80}) > safety_first_key(
+        {"cv_under_triage": 0.039, "cv_accuracy": 0.78})
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_export_refuses_to_tune_on_either_test_set(tmp_path: Path, which: int) -> None:
+    from triage_app.cli import main
+    from triage_app.training.data_io import HANDWRITTEN_TEST_SETS
+
+    bundle = tmp_path / "b"
+    bundle.mkdir()
+    (bundle / "manifest.json").write_text("{}", encoding="utf-8")
+    test_set = HANDWRITTEN_TEST_SETS[which]
+    if not test_set.is_file():
+        pytest.skip(f"{test_set.name} is not in this checkout")
+    code = main(["--data-dir", str(tmp_path / "d"), "export", "--model", str(bundle), "--tune-data", "dev",
+                 "--tune-data", str(test_set)])
+    assert code != 0
+    assert json.loads((bundle / "manifest.json").read_text(encoding="utf-8")) == {}  # untouched

@@ -30,6 +30,19 @@ BUILTIN_CORPUS = Path(__file__).resolve().parents[2] / "runs" / "corpus.jsonl"
 HANDWRITTEN_TEST = Path(__file__).resolve().parent / "data" / "handwritten_test.jsonl"
 #: The hand-written development set: model choice and calibration only, never training or reporting.
 HANDWRITTEN_DEV = HANDWRITTEN_TEST.with_name("handwritten_dev.jsonl")
+#: Session 4's second development set (450 cases by new writers, ~30 % clinical vignettes).
+HANDWRITTEN_DEV_2 = HANDWRITTEN_TEST.with_name("handwritten_dev_2.jsonl")
+#: Session 4's fresh test set (360 cases by new writers), scored once after the model was chosen.
+#: It is the headline test set; the first one had been looked at during model selection.
+HANDWRITTEN_TEST_2 = HANDWRITTEN_TEST.with_name("handwritten_test_2.jsonl")
+#: Every development file (``--tune-data dev``), and every test file, headline first.
+HANDWRITTEN_DEV_SETS: tuple[Path, ...] = (HANDWRITTEN_DEV, HANDWRITTEN_DEV_2)
+HANDWRITTEN_TEST_SETS: tuple[Path, ...] = (HANDWRITTEN_TEST_2, HANDWRITTEN_TEST)
+
+
+def existing(paths: Sequence[Path]) -> list[Path]:
+    """The files of ``paths`` that exist (a checkout may predate the second sets)."""
+    return [p for p in paths if p.is_file()]
 
 REQUIRED_COLUMNS = ("text", "level")
 VITAL_RANGES: dict[str, tuple[float, float]] = {
@@ -326,12 +339,19 @@ def make_splits(data: LoadedData, *, seed: int = 13, validation_fraction: float 
 
 __all__ = [
     "BUILTIN_CORPUS",
+    "HANDWRITTEN_DEV",
+    "HANDWRITTEN_DEV_2",
+    "HANDWRITTEN_DEV_SETS",
+    "HANDWRITTEN_TEST",
+    "HANDWRITTEN_TEST_2",
+    "HANDWRITTEN_TEST_SETS",
     "MAX_BAD_FRACTION",
     "MIN_VALID_ROWS",
     "BadRow",
     "DataSplits",
     "LabelledCase",
     "LoadedData",
+    "existing",
     "load_labelled_file",
     "make_splits",
     "resolve_data_path",

@@ -23,11 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "default only if it agrees with torch on >= 99%% of the hand-written test set.",
     )
     p.add_argument("--model", dest="export_model", required=True, metavar="DIR", help="Bundle folder to export.")
-    p.add_argument("--test-data", dest="export_test", metavar="FILE",
-                   help="Labelled file for the parity check (default: the hand-written test set).")
-    p.add_argument("--tune-data", dest="export_tune", metavar="FILE",
+    p.add_argument("--test-data", dest="export_test", metavar="FILE", action="append",
+                   help="Labelled file to report test metrics on; repeat for several (the first is the headline set "
+                   "and runs the int8 parity check). Default: the hand-written test sets, the fresh one first.")
+    p.add_argument("--tune-data", dest="export_tune", metavar="FILE", action="append",
                    help="Before exporting, re-fit temperature, decision rule and uncertainty cut on this labelled "
-                   "file ('dev' = the hand-written development set). Never pass the test set.")
+                   "file; repeat to pool several ('dev' = every hand-written development set). Never a test set.")
     p.add_argument("--objective", dest="export_objective", choices=("system", "model"), default="system",
                    help="With --tune-data: meet the under-triage target for model + safety rules (default, what the "
                    "clinician sees) or for the model alone.")
@@ -36,23 +37,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
     """Re-export the bundle and print where the default runtime now points."""
-    from triage_app.training.pipeline import HANDWRITTEN_DEV, HANDWRITTEN_TEST, reexport_bundle
+    from triage_app.training.data_io import HANDWRITTEN_DEV_SETS, HANDWRITTEN_TEST_SETS, existing
+    from triage_app.training.pipeline import reexport_bundle
 
     bundle = Path(args.export_model).expanduser()
     if not (bundle / "manifest.json").is_file():
         raise InputError("model", f"{bundle} is not a model bundle (no manifest.json).", "Pass --model a bundle folder.")
-    test_path = Path(args.export_test).expanduser() if args.export_test else HANDWRITTEN_TEST
+    tests = [Path(t).expanduser() for t in args.export_test] if args.export_test else existing(HANDWRITTEN_TEST_SETS)
     if args.export_tune:
         from triage_app.training.recalibrate import recalibrate_bundle
 
-        tune = HANDWRITTEN_DEV if args.export_tune == "dev" else Path(args.export_tune).expanduser()
-        if tune.resolve() == HANDWRITTEN_TEST.resolve():
-            raise InputError("tune_data", "The hand-written test set gives the honest number; never tune on it.",
-                             "Use --tune-data dev (the development set) or your own labelled file.")
-        if not tune.is_file():
-            raise InputError("tune_data", f"Tuning file not found: {tune}", "Check --tune-data.")
+        tune: list[Path] = []
+        for item in args.export_tune:
+            tune += existing(HANDWRITTEN_DEV_SETS) if item == "dev" else [Path(item).expanduser()]
+        protected = {p.resolve() for p in HANDWRITTEN_TEST_SETS} | {p.resolve() for p in tests}
+        for path in tune:
+            if path.resolve() in protected:
+                raise InputError("tune_data", f"{path.name} is a test set: it gives the honest number; never tune on it.",
+                                 "Use --tune-data dev (the development sets) or your own labelled file.")
+            if not path.is_file():
+                raise InputError("tune_data", f"Tuning file not found: {path}", "Check --tune-data.")
         recalibrate_bundle(bundle, tune, objective=args.export_objective, say=lambda line: print(line, flush=True))
-    manifest = reexport_bundle(bundle, test_path=test_path, say=lambda line: print(line, flush=True))
+    manifest = reexport_bundle(bundle, test_path=tests[0] if tests else None, more_tests=tests[1:],
+                               say=lambda line: print(line, flush=True))
     print(f"done: {bundle} (default runtime {manifest['onnx']['default'] or 'torch'})")
     return 0
 

@@ -26,15 +26,27 @@ def _fmt(key: str, value: Any) -> str:
     return f"{100 * value:.1f}%" if key in PERCENT_KEYS else f"{value:.3f}"
 
 
-def _table(metrics: dict[str, dict[str, Any]]) -> str:
-    sets = [name for name in ("test", "validation") if metrics.get(name)]
-    if not sets:
+def _columns(metrics: dict[str, Any], part: str) -> list[tuple[str, dict[str, Any]]]:
+    """(heading, metrics) per test set, headline first, then ``more_tests``; ``part`` is "model" or "system"."""
+    headline = metrics.get("test" if part == "model" else "test_system")
+    columns = [(f"test: {metrics.get('test', {}).get('dataset') or 'test'}", headline)] if headline else []
+    for extra in metrics.get("more_tests") or []:
+        if extra.get(part):
+            columns.append((f"test: {extra.get('dataset')}", extra[part]))
+    return columns
+
+
+def _table(metrics: dict[str, Any]) -> str:
+    columns = _columns(metrics, "model")
+    if metrics.get("validation"):
+        columns.append(("validation", metrics["validation"]))
+    if not columns:
         return "_No metrics recorded yet._\n"
-    header = "| metric | " + " | ".join(sets) + " |\n|---|" + "---|" * len(sets) + "\n"
+    header = "| metric | " + " | ".join(name for name, _ in columns) + " |\n|---|" + "---|" * len(columns) + "\n"
     rows = []
     for key, label in METRIC_ORDER:
-        rows.append(f"| {label} | " + " | ".join(_fmt(key, metrics[s].get(key)) for s in sets) + " |")
-    ns = " | ".join(str(int(metrics[s].get("n", 0))) for s in sets)
+        rows.append(f"| {label} | " + " | ".join(_fmt(key, m.get(key)) for _, m in columns) + " |")
+    ns = " | ".join(str(int(m.get("n", 0))) for _, m in columns)
     rows.append(f"| cases | {ns} |")
     return header + "\n".join(rows) + "\n"
 
@@ -50,7 +62,7 @@ TARGETS: tuple[tuple[str, str, float, str], ...] = (
 def _targets(test: dict[str, Any], agreement: Any) -> str:
     if not test:
         return ""
-    lines = ["## Targets (hand-written test set, model alone)"]
+    lines = [f"## Targets (hand-written test set {test.get('dataset', '')}, model alone)".replace(" ,", ",")]
     for key, label, bound, kind in TARGETS:
         value = test.get(key)
         if not isinstance(value, int | float):
@@ -141,7 +153,7 @@ Test = the hand-written test set{(' (' + test_note + ')') if test_note else ''},
 used for training or tuning. Validation = {metrics.get('validation', {}).get('dataset') or training.get('validation_name') or 'generated cases held out by template/complaint family'}.
 
 {_table(metrics)}
-{_targets(metrics.get("test", {}), agreement)}{_system(metrics.get("test_system"), calibration)}
+{_targets(metrics.get("test", {}), agreement)}{_system(metrics, calibration)}
 ## Limitations
 - Trained on {'generated and team-written text, not on real notes' if training.get('handwritten_rows') else 'generated text'}: real notes differ in vocabulary, length, structure and case mix. A clinic
   should evaluate it (`triage-app evaluate`) on its own labelled notes before relying on it, and can
@@ -155,21 +167,21 @@ used for training or tuning. Validation = {metrics.get('validation', {}).get('da
 """
 
 
-def _system(system: dict[str, Any] | None, calibration: dict[str, Any]) -> str:
-    """What the clinician sees: model + safety rules on the test set, and the tuning-set numbers."""
+def _system(metrics: dict[str, Any], calibration: dict[str, Any]) -> str:
+    """What the clinician sees: model + safety rules on the test sets, and the tuning-set numbers."""
     lines = []
-    if system:
-        lines.append("\n## With the safety rules (what the app shows; hand-written test set)")
-        lines.append("| metric | model + safety rules |")
-        lines.append("|---|---|")
+    columns = _columns(metrics, "system")
+    if columns:
+        lines.append("\n## With the safety rules (what the app shows; hand-written test sets)")
+        lines.append("| metric | " + " | ".join(f"model + safety rules, {name}" for name, _ in columns) + " |")
+        lines.append("|---|" + "---|" * len(columns))
         for key, label in (("under_triage_rate", "Under-triage rate — target ≤ 5%"),
                            ("sensitivity_levels_1_2", "Sensitivity for levels 1–2 — target ≥ 95%"),
                            ("accuracy", "Exact accuracy — target ≥ 70%"),
                            ("kappa_quadratic", "Quadratic-weighted kappa — target ≥ 0.80"),
                            ("over_triage_rate", "Over-triage rate")):
-            value = system.get(key)
-            if isinstance(value, float | int):
-                lines.append(f"| {label} | {value:.3f} |" if key.startswith("kappa") else f"| {label} | {100 * value:.1f}% |")
+            if any(isinstance(m.get(key), float | int) for _, m in columns):
+                lines.append(f"| {label} | " + " | ".join(_fmt(key, m.get(key)) for _, m in columns) + " |")
     tuned = calibration.get("tuning_metrics_system")
     if tuned:
         lines.append(f"\nOn the tuning set ({calibration.get('data')}), model + safety rules: under-triage "

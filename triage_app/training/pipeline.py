@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -144,9 +144,12 @@ def runtime_system_metrics(classifier: Any, test_path: Path | None, say: Callabl
 
 def record_runtime_metrics(
     staging: Path, manifest: dict[str, Any], test_cases: list[LabelledCase], test_path: Path | None,
-    test_name: str, model_file: str, say: Callable[[str], None],
+    test_name: str, model_file: str, say: Callable[[str], None], more_tests: Sequence[Path] = (),
 ) -> dict[str, Any]:
     """Score the written bundle as the app runs it (model alone, then model + safety rules) and re-finalize.
+
+    ``test_path`` is the headline test set (``metrics.test``); ``more_tests`` are scored the same
+    way and recorded under ``metrics.more_tests``.
 
     The caller keeps its own numbers when the runtime cannot be imported.
     """
@@ -163,6 +166,17 @@ def record_runtime_metrics(
     system = runtime_system_metrics(classifier, test_path, say)
     if system is not None:
         manifest["metrics"]["test_system"] = {**system, "dataset": test_name}
+    more = []
+    for path in more_tests:
+        cases, name = load_test_cases(path)
+        if cases:
+            say(f"also scoring {name} ({len(cases)} cases)")
+            more.append({"dataset": name, "model": runtime_test_metrics(classifier, cases, say),
+                         "system": runtime_system_metrics(classifier, path, say)})
+    if more:
+        manifest["metrics"]["more_tests"] = more
+    else:
+        manifest["metrics"].pop("more_tests", None)
     return finalize_bundle(staging, manifest)
 
 
@@ -547,11 +561,15 @@ __all__ = [
 ]
 
 
-def reexport_bundle(bundle_dir: Path, *, test_path: Path | None = HANDWRITTEN_TEST, say: Callable[[str], None] = print) -> dict[str, Any]:
+def reexport_bundle(
+    bundle_dir: Path, *, test_path: Path | None = HANDWRITTEN_TEST, more_tests: Sequence[Path] = (),
+    say: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Rebuild the ONNX files of an existing bundle from its safetensors (no retraining).
 
     Used when the export recipes improve: the torch weights, calibration and validation metrics
     stay; the ONNX files, parity numbers and test metrics are redone and every hash rewritten.
+    The parity check runs on ``test_path``; ``more_tests`` are only scored.
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -582,7 +600,7 @@ def reexport_bundle(bundle_dir: Path, *, test_path: Path | None = HANDWRITTEN_TE
         manifest["onnx"] = onnx_manifest_entry(gate, parity_name)
         manifest = finalize_bundle(staging, manifest)
         manifest = record_runtime_metrics(staging, manifest, test_cases, test_path, test_name,
-                                          gate.default_onnx or "model.safetensors (torch)", say)
+                                          gate.default_onnx or "model.safetensors (torch)", say, more_tests)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -168,10 +168,39 @@ def fit_decision_cross_validated(
     return decision, metrics, {"in_sample_target": chosen, "folds": CV_FOLDS, "tried": tried}
 
 
+def refit_probabilities(probs: np.ndarray, old_temperature: float, gold: Sequence[int]) -> tuple[np.ndarray, float]:
+    """Re-fit the temperature on labelled cases from probabilities computed at ``old_temperature``."""
+    logits = old_temperature * np.log(np.clip(np.asarray(probs, dtype=np.float64), 1e-12, 1.0))  # shift-invariant
+    temperature = fit_temperature(logits, np.asarray(gold, dtype=np.int64))
+    return softmax(logits, temperature), float(temperature)
+
+
+def candidate_safety(probs: np.ndarray, gold: Sequence[int], floor: np.ndarray | None) -> dict[str, Any]:
+    """How a candidate model would be deployed and how safe that is out of fold, for choosing between models.
+
+    The decision rule is the one ``export --tune-data`` fits (cross-validated margin). Returns the
+    rule, its in-sample metrics, and the out-of-fold under-triage, sensitivity and accuracy at the
+    chosen in-sample target.
+    """
+    decision, metrics, search = fit_decision_cross_validated(probs, gold, floor)
+    chosen = search["tried"][-1]  # the search stops at the chosen target (or tries them all)
+    return {"decision": decision, "in_sample": {k: round(float(v), 4) for k, v in metrics.items()},
+            "cv_under_triage": chosen["under_triage_rate"], "cv_sensitivity_1_2": chosen["sensitivity_levels_1_2"],
+            "cv_accuracy": chosen["accuracy"], "in_sample_target": search["in_sample_target"]}
+
+
+def safety_first_key(safety: dict[str, Any]) -> tuple[float, float]:
+    """Rank candidates: lower out-of-fold under-triage at 1 % resolution, then higher out-of-fold accuracy."""
+    return (-round(float(safety["cv_under_triage"]), 2), round(float(safety["cv_accuracy"]), 3))
+
+
 def recalibrate_bundle(
-    bundle_dir: Path, tune_path: Path, *, objective: str = "system", say: Callable[[str], None] = print
+    bundle_dir: Path, tune_path: Path | Sequence[Path], *, objective: str = "system", say: Callable[[str], None] = print
 ) -> dict[str, Any]:
     """Re-fit temperature, decision and uncertainty of ``bundle_dir`` on ``tune_path`` in place.
+
+    ``tune_path`` may be several files (e.g. both hand-written development sets); their cases are
+    pooled.
 
     Raises:
         InputError: Unknown objective, or a tuning file with too few usable cases.
@@ -182,18 +211,18 @@ def recalibrate_bundle(
 
     if objective not in OBJECTIVES:
         raise InputError("objective", f"Unknown objective {objective!r}.", f"Use one of: {', '.join(OBJECTIVES)}.")
-    data = read_cases(tune_path)
-    if len(data.cases) < 50:
-        raise InputError("tune_data", f"{tune_path.name} has only {len(data.cases)} usable cases.", "Use at least 50.")
+    paths = [Path(tune_path)] if isinstance(tune_path, str | Path) else [Path(p) for p in tune_path]
+    cases = [case for path in paths for case in read_cases(path).cases]
+    tune_name = " + ".join(path.name for path in paths)
+    if len(cases) < 50:
+        raise InputError("tune_data", f"{tune_name} has only {len(cases)} usable cases.", "Use at least 50.")
     manifest = read_manifest(bundle_dir)
     old_t = float(manifest.get("temperature", 1.0))
     clf = load_classifier(bundle_dir, device="cpu")
-    probs_old = np.asarray(clf.predict_proba([c.intake.text for c in data.cases]), dtype=np.float64)
-    logits = old_t * np.log(np.clip(probs_old, 1e-12, 1.0))  # softmax(logits / T) is shift-invariant
-    gold = np.asarray([c.level for c in data.cases], dtype=np.int64)
-    temperature = fit_temperature(logits, gold)
-    probs = softmax(logits, temperature)
-    floor = rule_floor_levels([c.intake for c in data.cases]) if objective == "system" else None
+    probs_old = np.asarray(clf.predict_proba([c.intake.text for c in cases]), dtype=np.float64)
+    gold = np.asarray([c.level for c in cases], dtype=np.int64)
+    probs, temperature = refit_probabilities(probs_old, old_t, gold)
+    floor = rule_floor_levels([c.intake for c in cases]) if objective == "system" else None
     decision, fitted, search = fit_decision_cross_validated(probs, gold, floor)
     say(f"decision rule fitted at in-sample under-triage <= {search['in_sample_target']:.3f}, the loosest target "
         f"whose {search['folds']}-fold cross-validated under-triage is <= {TARGET_UNDER_TRIAGE:.0%}: "
@@ -201,7 +230,7 @@ def recalibrate_bundle(
     uncertainty = fit_uncertainty(probs, gold, decision)
     model_only = summary_metrics(gold, np.asarray(decide_levels(probs, decision)), probs)
     argmax = summary_metrics(gold, np.asarray(decide_levels(probs, {"rule": "argmax"})), probs)
-    say(f"recalibrated on {tune_path.name} ({len(gold)} cases, objective {objective}): T {old_t:.3f} -> "
+    say(f"recalibrated on {tune_name} ({len(gold)} cases, objective {objective}): T {old_t:.3f} -> "
         f"{temperature:.3f}, decision {decision}, uncertainty {uncertainty}")
     say("tuning set, model alone: " + ", ".join(f"{k}={v:.3f}" for k, v in model_only.items()))
     if floor is not None:
@@ -213,11 +242,11 @@ def recalibrate_bundle(
     manifest["uncertainty"] = uncertainty
     manifest.setdefault("metrics", {})["validation"] = {
         **{k: round(float(v), 4) for k, v in model_only.items()},
-        "dataset": f"{tune_path.name} (the tuning set: the rule was fitted here, so optimistic)",
+        "dataset": f"{tune_name} (the tuning set: the rule was fitted here, so optimistic)",
         "argmax": {k: round(float(v), 4) for k, v in argmax.items() if k != "n"},
     }
     manifest["calibration"] = {
-        "data": tune_path.name,
+        "data": tune_name,
         "cases": int(len(gold)),
         "objective": "model + safety rules" if floor is not None else "model alone",
         "target_under_triage": TARGET_UNDER_TRIAGE,
@@ -232,9 +261,12 @@ def recalibrate_bundle(
 
 __all__ = [
     "OBJECTIVES",
+    "candidate_safety",
     "cross_validated_safety",
     "fit_decision_cross_validated",
     "fit_decision_with_floor",
     "recalibrate_bundle",
+    "refit_probabilities",
     "rule_floor_levels",
+    "safety_first_key",
 ]
