@@ -206,8 +206,6 @@ class InMemoryCaseRepository:
     """CaseRepository kept in a dict (used by UI tests when the real store is unavailable)."""
 
     def __init__(self) -> None:
-        from triage_app.core.results import CaseRecord
-
         self.records: dict[str, CaseRecord] = {}
         self.closed = False
 

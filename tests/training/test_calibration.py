@@ -125,3 +125,19 @@ def test_pad_batch_is_dynamic() -> None:
     ids, mask = pad_batch([[101, 5, 102], [101, 102]], pad_id=0)
     assert ids.tolist() == [[101, 5, 102], [101, 102, 0]]
     assert mask.tolist() == [[1, 1, 1], [1, 1, 0]]
+
+
+def test_an_accurate_model_still_flags_its_least_confident_cases() -> None:
+    rng = np.random.default_rng(1)
+    levels = rng.integers(1, 6, 400)
+    top = np.where(np.arange(400) < 300, 0.95, 0.45)  # 300 confident, 100 hesitant
+    probs = np.full((400, 5), 0.0)
+    probs[np.arange(400), levels - 1] = top
+    wrong = np.arange(300, 340)  # 40 of the hesitant cases put the top on the wrong level
+    probs[wrong] = 0.0
+    probs[wrong, (levels[wrong] % 5)] = 0.45
+    probs += (1 - probs.sum(axis=1, keepdims=True)) / 5
+    # Overall accuracy 90 %, above the fixed 85 % target: the cut must still flag the hesitant cases.
+    cut = fit_uncertainty(probs, levels, {"rule": "argmax"})["min_top_probability"]
+    assert 0.45 < cut <= 0.95
+    assert np.mean(probs.max(axis=1) < cut) == pytest.approx(0.25)
