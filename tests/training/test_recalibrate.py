@@ -154,9 +154,15 @@ def test_cross_validated_fit_tightens_until_out_of_fold_safety_holds() -> None:
     tried = search["tried"]
     assert len(tried) >= 2 and search["in_sample_target"] < 0.05
     assert [t["in_sample_target"] for t in tried] == list(CV_TARGETS[: len(tried)])
-    # Every target before the chosen one failed out of fold; the chosen one passed.
-    assert all(t["under_triage_rate"] > 0.05 or t["sensitivity_levels_1_2"] < 0.95 for t in tried[:-1])
-    assert tried[-1]["under_triage_rate"] <= 0.05 and tried[-1]["in_sample_target"] == search["in_sample_target"]
+    # Every target before the chosen one failed out of fold (with 95 % confidence); the chosen one passed.
+    assert all(t["under_triage_bound"] > 0.05 or t["sensitivity_bound"] < 0.95 for t in tried[:-1])
+    assert tried[-1]["under_triage_bound"] <= 0.05 and tried[-1]["sensitivity_bound"] >= 0.95
+    assert tried[-1]["in_sample_target"] == search["in_sample_target"]
+    assert all(t["under_triage_bound"] >= t["under_triage_rate"] for t in tried)
+    # Without the confidence bounds the point estimates decide, and the search stops no later.
+    _, _, loose = fit_decision_cross_validated(probs, gold, None, z=None)
+    assert loose["in_sample_target"] >= search["in_sample_target"]
+    assert loose["tried"][-1]["under_triage_rate"] <= 0.05
     # The shipped rule is the in-sample fit at the chosen target.
     assert (decision, metrics) == fit_decision_with_floor(probs, gold, None, target_under=search["in_sample_target"])
     assert metrics["under_triage_rate"] <= search["in_sample_target"]
@@ -211,3 +217,14 @@ def test_export_refuses_to_tune_on_either_test_set(tmp_path: Path, which: int) -
                  "--tune-data", str(test_set)])
     assert code != 0
     assert json.loads((bundle / "manifest.json").read_text(encoding="utf-8")) == {}  # untouched
+
+
+def test_wilson_bounds_by_hand() -> None:
+    from triage_app.training.recalibrate import wilson_bounds
+
+    low, high = wilson_bounds(0, 100)  # no events: the upper bound is z^2 / (n + z^2)
+    assert low == 0.0 and high == pytest.approx(1.645**2 / (100 + 1.645**2))
+    low, high = wilson_bounds(50, 100)
+    assert (low, high) == (pytest.approx(0.4188, abs=1e-4), pytest.approx(0.5812, abs=1e-4))
+    low, high = wilson_bounds(17, 700)  # 2.4 % under-triage out of fold on 700 cases
+    assert 0.015 < low < 0.0243 < high < 0.036
