@@ -173,3 +173,31 @@ def test_fast_path_imports_neither_torch_nor_captum() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_coarse_groups_end_at_clause_boundaries_near_the_split_points() -> None:
+    from triage_app.ml.explain_fast import clause_groups
+    from triage_app.ml.word_spans import encode_words
+
+    text = "crushing chest pain since this morning, sweaty and grey, BP 90/60, HR 120 at rest, took aspirin at home"
+    encoded = encode_words(text, tiny_wordpiece_tokenizer())
+    words = list(range(len(encoded.words)))
+    groups = clause_groups(encoded, words, 4)
+    assert [w for g in groups for w in g] == words  # a partition, in order
+    ends = [encoded.words[g[-1]].word for g in groups]
+    assert ends[:3] == ["morning", "grey", "rest"]  # each group closes a clause
+    # Without a clause boundary within reach, the equal-size split stands.
+    plain = encode_words(" ".join(["chest"] * 12), tiny_wordpiece_tokenizer())
+    assert [len(g) for g in clause_groups(plain, list(range(12)), 3)] == [4, 4, 4]
+    assert clause_groups(plain, list(range(12)), 1) == [list(range(12))]
+
+
+def test_clause_groups_keep_the_budget_and_the_additivity() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    long = ", ".join(" ".join(["chest", "pain", "no", "fever", "mild"][: 2 + i % 4]) for i in range(12))  # 42 words, one window
+    for clause in (True, False):
+        model.calls.clear()
+        budgeted = make(model, target="logit", max_evals=24, clause_groups=clause).explain_full(long, 1)
+        assert sum(shape[0] for shape in model.calls) <= 24 + 1
+        exact = make(model, target="logit", max_evals=None).explain_full(long, 1)
+        assert sum(budgeted.raw_scores) == pytest.approx(sum(exact.raw_scores))

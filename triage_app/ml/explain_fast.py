@@ -62,6 +62,11 @@ ABLATIONS = ("pad", "mask", "delete")
 #: ~19 words ~90 ms; see benchmarks/RESULTS_explain.md).
 DEFAULT_MAX_EVALS = 24
 TARGETS = ("probability", "logit")
+#: Coarse groups end at a clause boundary (",", ".", ";", ":") when one lies within this many words
+#: of the equal-size split point, so a group is a phrase ("BP 90/60", "sats 88% on air"). On 40
+#: long dev notes (median 34 words, model 1.3.0, budget 24) this raised comprehensiveness from
+#: 0.596 to 0.628 and lowered sufficiency from 0.106 to 0.091 (exact ablation: 0.692 / 0.117).
+CLAUSE_SNAP = 2
 #: Whether :meth:`FastExplainer.from_classifier` scores ablations on the int8 proxy by default.
 #: Off: measured against the deployed model 1.1.0 it lost 0.014 comprehensiveness (bar: 0.01)
 #: and needed 165-190 ms at budget 24 (bar: 150); see docs/agents/explain-decisions.md.
@@ -97,6 +102,8 @@ class FastExplainer:
         perturbations_per_eval: Ablated copies per call of ``logits_fn``.
         max_evals: Most ablated copies per explanation (None = one per word, exact). Above it,
             coarse-to-fine ablation keeps the cost bounded for long notes.
+        clause_groups: Cut the coarse groups at clause boundaries near the equal-size split
+            points (default) rather than at the split points themselves.
         proxy: Optional :class:`~triage_app.ml.explain_proxy.LazyProxy` (or anything whose
             ``get()`` returns an object with ``logits_for_ids`` or None). When it is ready, the
             ablation *deltas* are computed on the proxy (its own unablated row plus the ablated
@@ -119,6 +126,7 @@ class FastExplainer:
         perturbations_per_eval: int = 32,
         max_evals: int | None = DEFAULT_MAX_EVALS,
         proxy: Any | None = None,
+        clause_groups: bool = True,
     ) -> None:
         if ablation not in ABLATIONS:
             raise ValueError(f"ablation must be one of {ABLATIONS}")
@@ -137,6 +145,7 @@ class FastExplainer:
         self.calls = 0
         self.proxy_calls = 0
         self._proxy = proxy
+        self.clause_groups = bool(clause_groups)
         self._ablation_fn: LogitsFn | None = None
         #: Which model scored the last explanation's ablations: "deployed" or "int8 proxy".
         self.last_ablation_model = "deployed"
@@ -232,7 +241,8 @@ class FastExplainer:
         """Raw per-word scores (0 outside the window) and the unablated target value.
 
         Word-level leave-one-out when the window has at most ``max_evals`` words. Otherwise
-        coarse-to-fine: contiguous word groups first (``max_evals // 2`` of them), then the
+        coarse-to-fine: contiguous word groups first (``max_evals // 2`` of them, cut at clause
+        boundaries where one is near: :func:`clause_groups`), then the
         groups with the largest |score| are refined word by word with the rest of the budget;
         words of unrefined groups share their group's score equally.
         """
@@ -248,7 +258,10 @@ class FastExplainer:
                 raw[word] = score
             return raw, base
         n_groups = max(1, budget // 2)
-        groups = [list(g) for g in np.array_split(np.asarray(window_words), n_groups) if len(g)]
+        if self.clause_groups:
+            groups = clause_groups(encoded, window_words, n_groups)
+        else:
+            groups = [list(g) for g in np.array_split(np.asarray(window_words), n_groups) if len(g)]
         group_scores, base, reference = self._ablate_groups(encoded, window, target_index, groups)
         left = budget - len(groups)
         refine: list[int] = []
@@ -334,4 +347,36 @@ class FastExplainer:
         return [float(base - v) for v in values], base, base
 
 
-__all__ = ["ABLATIONS", "DEFAULT_INT8_PROXY", "DEFAULT_MAX_EVALS", "TARGETS", "FastExplainer", "proxy_for"]
+def clause_groups(encoded: EncodedText, words: Sequence[int], n_groups: int) -> list[list[int]]:
+    """``words`` cut into about ``n_groups`` contiguous groups that end at clause boundaries where possible.
+
+    The equal-size split points move by at most :data:`CLAUSE_SNAP` words to just after a word
+    followed by ",", ".", ";" or ":" in the text, nearest first; groups never come out empty.
+    """
+    words = list(words)
+    n = len(words)
+    if n_groups <= 1 or n <= 1:
+        return [words]
+    text = encoded.text
+
+    def ends_clause(i: int) -> bool:  # a cut after words[i]
+        end = encoded.words[words[i]].end
+        rest = text[end:end + 2].lstrip()
+        return bool(rest) and rest[0] in ",.;:"
+
+    cuts: list[int] = []
+    for k in range(1, n_groups):
+        ideal = round(k * n / n_groups)
+        best = ideal
+        for delta in sorted(range(-CLAUSE_SNAP, CLAUSE_SNAP + 1), key=abs):
+            cut = ideal + delta
+            if 0 < cut < n and ends_clause(cut - 1):
+                best = cut
+                break
+        if 0 < best < n and (not cuts or best > cuts[-1]):
+            cuts.append(best)
+    bounds = [0, *cuts, n]
+    return [words[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+__all__ = ["ABLATIONS", "CLAUSE_SNAP", "DEFAULT_INT8_PROXY", "DEFAULT_MAX_EVALS", "TARGETS", "FastExplainer", "clause_groups", "proxy_for"]
