@@ -61,12 +61,12 @@ def _recorded_test_sets(manifest: dict[str, object]) -> list[tuple[Path, dict[st
     return sets
 
 
-def test_records_both_hand_written_test_sets_fresh_one_first(manifest: dict[str, object]) -> None:
+def test_records_every_hand_written_test_set_newest_first(manifest: dict[str, object]) -> None:
     names = [path.name for path, _ in _recorded_test_sets(manifest)]
-    assert names == ["handwritten_test_2.jsonl", "handwritten_test.jsonl"]
+    assert names == ["handwritten_test_3.jsonl", "handwritten_test_2.jsonl", "handwritten_test.jsonl"]
 
 
-@pytest.mark.parametrize("which", [0, 1])
+@pytest.mark.parametrize("which", [0, 1, 2])
 def test_still_meets_recorded_metrics_on_the_handwritten_sets(manifest: dict[str, object], which: int) -> None:
     from triage_app.ml.runtime import load_classifier
     from triage_app.training.metrics import compute_metrics

@@ -1,4 +1,4 @@
-"""Invariants of session 4's second development set and fresh test set.
+"""Invariants of session 4's second development set and its two fresh test sets.
 
 Both were written by new writers under the same independence rules as the first sets. They must
 load through the trainer's reader, stay balanced, give a criterion for every label, and share no
@@ -22,12 +22,13 @@ from triage_app.training.data_io import (
     HANDWRITTEN_DEV_2,
     HANDWRITTEN_TEST,
     HANDWRITTEN_TEST_2,
+    HANDWRITTEN_TEST_3,
     load_labelled_file,
 )
 from triage_app.training.mix import handwritten_training_files
 
 STYLES = {"shorthand", "clinical", "lay", "lay_third_person", "narrative", "vignette", "one_line"}
-SETS = {HANDWRITTEN_DEV_2: 90, HANDWRITTEN_TEST_2: 72}
+SETS = {HANDWRITTEN_DEV_2: 90, HANDWRITTEN_TEST_2: 72, HANDWRITTEN_TEST_3: 72}
 PRESENT = [p for p in SETS if p.is_file()]
 
 
