@@ -277,3 +277,17 @@ def test_default_bundle_still_meets_its_recorded_test_metrics() -> None:
             assert report.model[ours] <= value + 0.01, ours
         else:
             assert report.model[ours] >= value - 0.01, ours
+
+
+def test_cli_handwritten_means_the_newest_test_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage_app import cli
+    from triage_app.ml import runtime
+    from triage_app.training.data_io import HANDWRITTEN_TEST_SETS, existing
+
+    monkeypatch.setattr(runtime, "load_classifier", lambda model_dir, device="auto": fake())
+    out = tmp_path / "eval"
+    assert cli.main(["evaluate", "--model", str(tmp_path / "b"), "--data", "handwritten", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    newest = existing(HANDWRITTEN_TEST_SETS)[0]
+    assert newest.name == "handwritten_test_3.jsonl"
+    assert metrics["model"]["n"] == len(ev.read_cases(newest).cases)

@@ -1,7 +1,7 @@
 """``triage-app evaluate --model DIR --data FILE [--out DIR] [--with-rules]``.
 
 Scores a model bundle on labelled cases (CSV or JSONL with ``text`` and ``level``) and
-writes ``metrics.json``, ``errors.jsonl`` and PNG plots. ``--data handwritten`` uses the
+writes ``metrics.json``, ``errors.jsonl`` and PNG plots. ``--data handwritten`` uses the newest
 hand-written test set shipped in ``triage_app/training/data``.
 """
 
@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         required=True,
         metavar="FILE",
         help="CSV or JSONL with 'text' and 'level' (1-5); optional id, age, sex, pregnant, vitals, style. "
-        "'handwritten' = the built-in hand-written test set.",
+        "'handwritten' = the newest built-in hand-written test set (handwritten_test_3.jsonl); "
+        "the older ones are handwritten_test_2.jsonl and handwritten_test.jsonl in the same folder.",
     )
     parser.add_argument("--out", metavar="DIR", default=str(DEFAULT_OUT), help=f"Output folder (default: {DEFAULT_OUT}).")
     parser.add_argument("--with-rules", action="store_true", help="Also score model + safety rules (the app's final level).")
@@ -52,7 +53,12 @@ def _model_dir(args: argparse.Namespace, ctx: Any) -> Path:
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
-    data = HANDWRITTEN_TEST_SET if args.data == "handwritten" else Path(args.data)
+    if args.data == "handwritten":
+        from triage_app.training.data_io import HANDWRITTEN_TEST_SETS, existing
+
+        data = (existing(HANDWRITTEN_TEST_SETS) or [HANDWRITTEN_TEST_SET])[0]
+    else:
+        data = Path(args.data)
     out = Path(args.out)
     report, paths, loaded = run_evaluation(
         _model_dir(args, ctx),
