@@ -39,3 +39,15 @@ def test_card_without_extra_test_sets_keeps_one_column() -> None:
     assert "| metric | test: t.jsonl |" in card
     assert "under-triage ≤ 5%: **NOT met** (8.0%)" in card
     assert "## With the safety rules" not in card
+
+
+def test_card_says_which_test_set_was_unseen_and_warns_about_over_triage() -> None:
+    metrics = {"test": {**_m(0.02, 0.76, 360), "over_triage_rate": 0.217, "dataset": "t3.jsonl"},
+               "more_tests": [{"dataset": "t2.jsonl", "model": _m(0.03, 0.75, 360), "system": None}]}
+    card = render_model_card({"name": "x", "version": "1", "temperature": 1.0, "max_length": 128,
+                              "decision": {}, "metrics": metrics}, {})
+    assert "Only the first test set was unseen" in card
+    assert "22% of cases are suggested more urgent" in card
+    calm = render_model_card({"name": "x", "version": "1", "temperature": 1.0, "max_length": 128, "decision": {},
+                              "metrics": {"test": {**_m(0.05, 0.8, 300), "over_triage_rate": 0.1}}}, {})
+    assert "Only the first test set" not in calm and "err towards urgency" not in calm

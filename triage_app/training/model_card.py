@@ -152,7 +152,7 @@ make a case more urgent. Not a diagnostic device; not for use without a clinicia
 Test = the hand-written test set{(' (' + test_note + ')') if test_note else ''}, written by hand, not by the generator, never
 used for training or tuning. Validation = {metrics.get('validation', {}).get('dataset') or training.get('validation_name') or 'generated cases held out by template/complaint family'}.
 
-{_table(metrics)}
+{_table(metrics)}{_test_sets_note(metrics)}
 {_targets(metrics.get("test", {}), agreement)}{_system(metrics, calibration)}
 ## Limitations
 - Trained on {'generated and team-written text, not on real notes' if training.get('handwritten_rows') else 'generated text'}: real notes differ in vocabulary, length, structure and case mix. A clinic
@@ -162,9 +162,25 @@ used for training or tuning. Validation = {metrics.get('validation', {}).get('da
   safety rules handle structured vitals.
 - English only. Texts longer than {manifest.get('max_length')} tokens are read window by window, and the
   most urgent window wins, which leans towards over-triage on very long notes.
-- Probabilities are calibrated on {cal_data}; on a site's own notes they may be over- or under-confident.
+- Probabilities are calibrated on {cal_data}; on a site's own notes they may be over- or under-confident.{_over_triage_note(metrics)}
 - Not validated prospectively; not a medical device.
 """
+
+
+def _test_sets_note(metrics: dict[str, Any]) -> str:
+    if not metrics.get("more_tests"):
+        return ""
+    return ("\nOnly the first test set was unseen by every choice made for this bundle; the others are older sets "
+            "kept for comparison (which choices each one informed is logged with the project's model decisions).\n")
+
+
+def _over_triage_note(metrics: dict[str, Any]) -> str:
+    over = metrics.get("test", {}).get("over_triage_rate")
+    if not isinstance(over, float | int) or over < 0.15:
+        return ""
+    return (f"\n- Tuned to err towards urgency: on the test set {100 * over:.0f}% of cases are suggested more urgent "
+            "than their label (the costly error, under-triage, is the one kept low). A site that finds it too cautious "
+            "can refit the decision rule on its own labelled notes (`triage-app export --tune-data FILE`).")
 
 
 def _system(metrics: dict[str, Any], calibration: dict[str, Any]) -> str:
