@@ -278,3 +278,21 @@ def test_from_settings_opens_the_real_store_and_audit(tmp_path: Path, monkeypatc
         assert service.repository is None
     finally:
         keyring.set_keyring(previous)
+
+
+def test_a_suggestion_more_urgent_than_the_most_likely_level_is_flagged_and_explained() -> None:
+    from types import SimpleNamespace
+
+    class CautiousClassifier(FakeClassifier):
+        """Like the shipped rule: level 1 as soon as P(level 1) reaches 0.17."""
+
+        def predict(self, texts: list[str]) -> list[SimpleNamespace]:
+            probs = self.predict_proba(texts)
+            return [SimpleNamespace(probabilities=p, level=1 if p[0] >= 0.17 else 2, windows=1) for p in probs]
+
+    result = make_service(classifier=CautiousClassifier((0.22, 0.77, 0.01, 0.0, 0.0))).triage(Intake("complaint"), explain=False)
+    assert result.model_level == 1 and result.uncertain is True
+    [reason] = [r for r in result.uncertainty_reasons if r.startswith("cautious suggestion")]
+    assert "level 1 is more urgent than the most likely level 2 (0.77)" in reason and "probability 0.22" in reason
+    calm = make_service(classifier=CautiousClassifier((0.05, 0.9, 0.05, 0.0, 0.0))).triage(Intake("complaint"), explain=False)
+    assert calm.model_level == 2 and calm.uncertain is False
