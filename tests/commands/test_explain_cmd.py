@@ -76,7 +76,7 @@ def test_html_and_ansi_formats(capsys: pytest.CaptureFixture[str], bundle: Path,
     code, out, _ = _run(capsys, bundle, "explain", "--format", "html", "--output", str(page), "<b>chest</b> pain")
     assert code == 0 and out == ""
     html = page.read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>") and "&lt;b&gt;" in html and "<b>chest" not in html
+    assert html.startswith("<!DOCTYPE html>") and "&lt;" in html and "&gt;" in html and "<b>chest" not in html
     assert 'class="attr-' in html
     monkeypatch.delenv("NO_COLOR", raising=False)
     code, out, _ = _run(capsys, bundle, "explain", "--format", "ansi", "chest pain")

@@ -27,6 +27,8 @@ WEIGHTS = {
 
 
 def make(model: BagOfWordsLogits, **kwargs: object) -> FastExplainer:
+    """Removal scores only (captum's FeatureAblation) unless a test asks for the presence mix."""
+    kwargs.setdefault("presence_weight", 0.0)
     return FastExplainer(model, tiny_wordpiece_tokenizer(), max_length=64, **kwargs)  # type: ignore[arg-type]
 
 
@@ -201,3 +203,49 @@ def test_clause_groups_keep_the_budget_and_the_additivity() -> None:
         assert sum(shape[0] for shape in model.calls) <= 24 + 1
         exact = make(model, target="logit", max_evals=None).explain_full(long, 1)
         assert sum(budgeted.raw_scores) == pytest.approx(sum(exact.raw_scores))
+
+
+
+def test_presence_mix_matches_hand_softmax() -> None:
+    """score = 0.7 x (drop when the word is removed) + 0.3 x (target probability of the word alone minus empty)."""
+    from triage_app.ml.explain_fast import DEFAULT_PRESENCE_WEIGHT
+
+    model = BagOfWordsLogits(WEIGHTS)
+    temperature = 1.7
+    explanation = make(model, temperature=temperature, presence_weight=DEFAULT_PRESENCE_WEIGHT).explain_full(
+        "chest pain no fever", target_level=2)
+
+    def p2(tokens: list[str]) -> float:
+        logits = np.sum([WEIGHTS.get(t, [0.0] * 5) for t in tokens], axis=0) / temperature if tokens else np.zeros(5)
+        e = np.exp(logits - logits.max())
+        return float(e[1] / e.sum())
+
+    full = ["chest", "pain", "no", "fever"]
+    removal = [p2(full) - p2(full[:i] + full[i + 1 :]) for i in range(4)]
+    presence = [p2([w]) - p2([]) for w in full]
+    w = DEFAULT_PRESENCE_WEIGHT
+    assert 0 < w < 1
+    assert explanation.raw_scores == pytest.approx([(1 - w) * r + w * q for r, q in zip(removal, presence)], abs=1e-6)
+    assert explanation.target_probability == pytest.approx(p2(full), abs=1e-6)
+
+
+def test_presence_rows_are_short_and_one_batch() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    text = " ".join(["chest", "pain", "no", "fever", "mild"] * 4)  # 20 words
+    make(model, presence_weight=0.3, max_evals=None).explain(text, 1)
+    full_width = 20 + 2
+    presence_calls = [shape for shape in model.calls if shape[1] < full_width]
+    assert presence_calls == [(21, 3)]  # [CLS] [SEP], then [CLS] word [SEP] for each of the 20 words
+    assert sum(shape[0] for shape in model.calls if shape[1] == full_width) == 1 + 20
+
+
+def test_presence_credits_words_that_are_redundant_for_removal() -> None:
+    """Two words that each alone push level 1 to saturation: removing either changes little; presence sees both."""
+    weights = {"chest": [9.0, 0.0, 0.0, 0.0, 0.0], "pain": [9.0, 0.0, 0.0, 0.0, 0.0], "mild": [0.0, 0.0, 0.0, 1.0, 0.0]}
+    model = BagOfWordsLogits(weights)
+    removal = make(model).explain_full("chest pain mild", target_level=1).raw_scores
+    mixed = make(model, presence_weight=0.3).explain_full("chest pain mild", target_level=1).raw_scores
+    assert abs(removal[0]) < 0.01 and abs(removal[1]) < 0.01  # saturated: removal alone barely sees them
+    assert mixed[0] > 0.2 and mixed[1] > 0.2 and mixed[2] < mixed[0]
+    with pytest.raises(ValueError):
+        make(model, presence_weight=1.5)

@@ -43,6 +43,7 @@ class ReadyProxy:
 
 
 def make(logits_fn: object, **kwargs: object) -> FastExplainer:
+    kwargs.setdefault("presence_weight", 0.0)  # the proxy replaces the removal deltas only
     return FastExplainer(logits_fn, tiny_wordpiece_tokenizer(), max_length=64, **kwargs)  # type: ignore[arg-type]
 
 
