@@ -2,7 +2,10 @@
 # One GPU session, prepared to run unattended within ~8 minutes on a CUDA machine:
 #   1. train candidate models on the GPU (mixed precision) in parallel, torch-only bundles (--no-onnx);
 #   2. scripts/gpu_checks.py: torch CUDA inference vs CPU, ORT CUDA EP (when the image has it),
-#      integrated gradients on the GPU, and the choice of one candidate (dev set, then validation).
+#      integrated gradients on the GPU, and the choice of one candidate (dev sets, safety first);
+#   3. back on the CPU workstation: `triage-app export --model DIR --tune-data dev --objective model`
+#      (the rule shipped since 1.3.0: model alone, 95 % confidence margin), then score a NEW fresh
+#      hand-written test set once (the three in the repo have all informed a choice by then).
 # Usage: scripts/gpu_session.sh CARRY_DIR OUT_DIR [quick]
 #   CARRY_DIR holds base/ (a HF BERT folder, fp16 allowed) and optionally whl/ (wheels to add).
 #   "quick" trains tiny subsets (a dry run of the whole script on any machine).
@@ -78,7 +81,7 @@ for c in "${CONFIGS[@]}"; do
   name=${c%%|*}; rest=${c#*|}; data=${rest%%|*}; args=${rest#*|}
   # shellcheck disable=SC2086
   OMP_NUM_THREADS=2 timeout "${TRAIN_TIMEOUT:-420}" $PY -m triage_app train --data "$data" --base /tmp/gpu-base --out "$SWEEP/$name" \
-    --name default --version 1.3.0 --device auto --no-onnx --no-progress --patience 4 $args "${EXTRA[@]}" > "/tmp/gpu-logs/$name.log" 2>&1 &
+    --name default --version 1.4.0 --device auto --no-onnx --no-progress --patience 4 $args "${EXTRA[@]}" > "/tmp/gpu-logs/$name.log" 2>&1 &
   PIDS+=($!)
 done
 wait "${PIDS[@]}"  # not a bare wait: bash would also wait for the tee process substitution
