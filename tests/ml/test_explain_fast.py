@@ -249,3 +249,16 @@ def test_presence_credits_words_that_are_redundant_for_removal() -> None:
     assert mixed[0] > 0.2 and mixed[1] > 0.2 and mixed[2] < mixed[0]
     with pytest.raises(ValueError):
         make(model, presence_weight=1.5)
+
+
+def test_clause_groups_cut_at_line_breaks_but_not_after_titles() -> None:
+    from triage_app.ml.explain_fast import clause_groups
+    from triage_app.ml.word_spans import encode_words
+
+    tok = tiny_wordpiece_tokenizer()
+    lines = encode_words("chest pain mild\nno fever today\nBP 90/60 now", tok)
+    groups = clause_groups(lines, list(range(len(lines.words))), 3)
+    assert [[lines.words[w].word for w in g] for g in groups] == [["chest", "pain", "mild"], ["no", "fever", "today"], ["BP", "90/60", "now"]]
+    titled = encode_words("seen by Dr. Smith today chest pain", tok)
+    words = list(range(len(titled.words)))
+    assert all(titled.words[g[-1]].word != "Dr" for g in clause_groups(titled, words, 2))

@@ -141,3 +141,16 @@ def test_an_accurate_model_still_flags_its_least_confident_cases() -> None:
     cut = fit_uncertainty(probs, levels, {"rule": "argmax"})["min_top_probability"]
     assert 0.45 < cut <= 0.95
     assert np.mean(probs.max(axis=1) < cut) == pytest.approx(0.25)
+
+
+def test_uncertainty_cut_does_not_flag_the_maximum_when_errors_are_spread_evenly() -> None:
+    rng = np.random.default_rng(5)
+    levels = rng.integers(1, 6, 700)
+    top = rng.uniform(0.55, 0.99, 700)
+    probs = np.full((700, 5), 0.0)
+    wrong = rng.random(700) < 0.05  # 95 % accurate, errors at every confidence
+    labels = np.where(wrong, levels % 5 + 1, levels)
+    probs[np.arange(700), labels - 1] = top
+    probs += (1 - probs.sum(axis=1, keepdims=True)) / 5
+    cut = fit_uncertainty(probs, levels, {"rule": "argmax"})["min_top_probability"]
+    assert np.mean(probs.max(axis=1) < cut) < 0.15  # not the 30 % cap

@@ -228,3 +228,35 @@ def test_wilson_bounds_by_hand() -> None:
     assert (low, high) == (pytest.approx(0.4188, abs=1e-4), pytest.approx(0.5812, abs=1e-4))
     low, high = wilson_bounds(17, 700)  # 2.4 % under-triage out of fold on 700 cases
     assert 0.015 < low < 0.0243 < high < 0.036
+
+
+def test_too_few_cases_for_the_bounds_fall_back_to_point_estimates_and_say_so() -> None:
+    from triage_app.training.recalibrate import fit_decision_cross_validated, min_cases_for_bounds
+
+    assert min_cases_for_bounds() == 52  # 1.645^2 * 0.95 / 0.05 = 51.4
+    probs, gold = _noisy_probs(100, 0.05, seed=4)  # perfect, but only 40 cases at levels 1-2
+    decision, _, search = fit_decision_cross_validated(probs, gold, None)
+    assert search["confidence_z"] is None and "too few cases" in search["note"]
+    assert search["in_sample_target"] == 0.05 and search["met"] is True and decision == {"rule": "argmax"}
+
+
+def test_a_rule_that_never_meets_the_criterion_is_reported() -> None:
+    from triage_app.training.recalibrate import fit_decision_cross_validated
+
+    gold = np.arange(400) % 5 + 1
+    probs = np.full((400, 5), 0.0025)
+    probs[np.arange(400), np.minimum(gold, 4)] = 0.99  # confidently one level too low (level 5 stays 5)
+    _, _, search = fit_decision_cross_validated(probs, gold, None)
+    assert search["met"] is False and "no in-sample target met" in search["note"]
+    assert search["in_sample_target"] == min(t["in_sample_target"] for t in search["tried"])
+
+
+def test_export_refuses_a_missing_test_file(tmp_path: Path) -> None:
+    from triage_app.cli import main
+
+    bundle = tmp_path / "b"
+    bundle.mkdir()
+    (bundle / "manifest.json").write_text("{}", encoding="utf-8")
+    code = main(["--data-dir", str(tmp_path / "d"), "export", "--model", str(bundle), "--test-data", str(tmp_path / "nope.jsonl")])
+    assert code != 0
+    assert json.loads((bundle / "manifest.json").read_text(encoding="utf-8")) == {}

@@ -194,8 +194,10 @@ def fit_uncertainty(
     top = np.asarray(probs).max(axis=1)
     cap = float(np.quantile(top, max_fraction)) if len(top) else 0.0
     if len(top):
-        target_accuracy = max(target_accuracy, min(0.99, float(np.mean(pred == gold)) + CONFIDENT_ACCURACY_MARGIN))
-    chosen = cap
+        accuracy = float(np.mean(pred == gold))
+        # Half the remaining errors at most, so an already accurate model can still reach it.
+        target_accuracy = max(target_accuracy, accuracy + min(CONFIDENT_ACCURACY_MARGIN, (1 - accuracy) / 2))
+    chosen = min(MIN_UNCERTAIN_CUT, cap)  # when no cut reaches the target: flag only the coin-flips
     for p in np.round(np.arange(MIN_UNCERTAIN_CUT, 0.951, 0.01), 2):
         keep = top >= p
         if keep.any() and np.mean(pred[keep] == gold[keep]) >= target_accuracy:

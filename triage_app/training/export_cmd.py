@@ -44,12 +44,19 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     if not (bundle / "manifest.json").is_file():
         raise InputError("model", f"{bundle} is not a model bundle (no manifest.json).", "Pass --model a bundle folder.")
     tests = [Path(t).expanduser() for t in args.export_test] if args.export_test else existing(HANDWRITTEN_TEST_SETS)
+    for path in tests:
+        if not path.is_file():
+            raise InputError("test_data", f"Test file not found: {path}", "Check --test-data.")
     if args.export_tune:
         from triage_app.training.recalibrate import recalibrate_bundle
 
         tune: list[Path] = []
         for item in args.export_tune:
-            tune += existing(HANDWRITTEN_DEV_SETS) if item == "dev" else [Path(item).expanduser()]
+            paths = existing(HANDWRITTEN_DEV_SETS) if item == "dev" else [Path(item).expanduser()]
+            if not paths:
+                raise InputError("tune_data", "No hand-written development set in this installation.",
+                                 "Pass your own labelled file to --tune-data.")
+            tune += [p for p in paths if p.resolve() not in {t.resolve() for t in tune}]  # each file once
         protected = {p.resolve() for p in HANDWRITTEN_TEST_SETS} | {p.resolve() for p in tests}
         for path in tune:
             if path.resolve() in protected:

@@ -29,7 +29,8 @@ def _fmt(key: str, value: Any) -> str:
 def _columns(metrics: dict[str, Any], part: str) -> list[tuple[str, dict[str, Any]]]:
     """(heading, metrics) per test set, headline first, then ``more_tests``; ``part`` is "model" or "system"."""
     headline = metrics.get("test" if part == "model" else "test_system")
-    columns = [(f"test: {metrics.get('test', {}).get('dataset') or 'test'}", headline)] if headline else []
+    name = (headline or {}).get("dataset") or metrics.get("test", {}).get("dataset") or "test"
+    columns = [(f"test: {name}", headline)] if headline else []
     for extra in metrics.get("more_tests") or []:
         if extra.get(part):
             columns.append((f"test: {extra.get('dataset')}", extra[part]))

@@ -177,8 +177,16 @@ def fit_decision_cross_validated(
     """
     gold = np.asarray(levels, dtype=np.int64)
     n_urgent = int(np.sum(gold <= 2))
+    note = ""
+    if z is not None and min(len(gold), n_urgent) < min_cases_for_bounds(target_under, target_sensitivity, z):
+        # Even a perfect rule could not show the bounds on this few cases; the tightest target would
+        # be chosen by default and over-triage as much as possible. Compare point estimates instead.
+        note = (f"too few cases for the {z:g}-sigma bounds ({len(gold)} cases, {n_urgent} at levels 1-2; "
+                f"need {min_cases_for_bounds(target_under, target_sensitivity, z)} of each): point estimates used")
+        z = None
     tried: list[dict[str, Any]] = []
     chosen = CV_TARGETS[-1]
+    met = False
     for target in CV_TARGETS:
         cv = cross_validated_safety(probs, gold, floor, target)
         under, sens = cv["under_triage_rate"], cv["sensitivity_levels_1_2"]
@@ -189,9 +197,25 @@ def fit_decision_cross_validated(
                       "under_triage_bound": round(under, 4), "sensitivity_bound": round(sens, 4)})
         if under <= target_under and sens >= target_sensitivity:
             chosen = target
+            met = True
             break
+    if not met:
+        note = (note + "; " if note else "") + "no in-sample target met the safety criterion: the tightest was used"
     decision, metrics = fit_decision_with_floor(probs, gold, floor, target_under=chosen)
-    return decision, metrics, {"in_sample_target": chosen, "folds": CV_FOLDS, "confidence_z": z, "tried": tried}
+    return decision, metrics, {"in_sample_target": chosen, "folds": CV_FOLDS, "confidence_z": z, "met": met,
+                               "note": note, "tried": tried}
+
+
+def min_cases_for_bounds(target_under: float = TARGET_UNDER_TRIAGE, target_sensitivity: float = TARGET_SENSITIVITY_1_2,
+                         z: float = CV_CONFIDENCE_Z) -> int:
+    """Fewest cases (and urgent cases) for which a perfect rule's Wilson bounds reach the targets.
+
+    With no error the upper bound of a rate is ``z^2 / (n + z^2)`` and the lower bound of a
+    proportion ``n / (n + z^2)``: 52 cases for 5 % and 95 % at z = 1.645.
+    """
+    n_under = z * z * (1 - target_under) / target_under
+    n_sens = z * z * target_sensitivity / (1 - target_sensitivity)
+    return int(np.ceil(max(n_under, n_sens)))
 
 
 def refit_probabilities(probs: np.ndarray, old_temperature: float, gold: Sequence[int]) -> tuple[np.ndarray, float]:
@@ -250,6 +274,8 @@ def recalibrate_bundle(
     probs, temperature = refit_probabilities(probs_old, old_t, gold)
     floor = rule_floor_levels([c.intake for c in cases]) if objective == "system" else None
     decision, fitted, search = fit_decision_cross_validated(probs, gold, floor)
+    if search.get("note"):
+        say(f"warning: {search['note']}")
     say(f"decision rule fitted at in-sample under-triage <= {search['in_sample_target']:.3f}, the loosest target "
         f"whose {search['folds']}-fold cross-validated under-triage (one-sided 95 % upper bound) is <= "
         f"{TARGET_UNDER_TRIAGE:.0%} and sensitivity L1-2 (lower bound) >= {TARGET_SENSITIVITY_1_2:.0%}: "
@@ -293,6 +319,7 @@ __all__ = [
     "cross_validated_safety",
     "fit_decision_cross_validated",
     "fit_decision_with_floor",
+    "min_cases_for_bounds",
     "wilson_bounds",
     "recalibrate_bundle",
     "refit_probabilities",
