@@ -210,9 +210,10 @@ def test_presence_mix_matches_hand_softmax() -> None:
     """score = 0.7 x (drop when the word is removed) + 0.3 x (target probability of the word alone minus empty)."""
     from triage_app.ml.explain_fast import DEFAULT_PRESENCE_WEIGHT
 
+    assert DEFAULT_PRESENCE_WEIGHT == 0.0  # removal only by default (see the constant's comment)
     model = BagOfWordsLogits(WEIGHTS)
     temperature = 1.7
-    explanation = make(model, temperature=temperature, presence_weight=DEFAULT_PRESENCE_WEIGHT).explain_full(
+    explanation = make(model, temperature=temperature, presence_weight=0.3).explain_full(
         "chest pain no fever", target_level=2)
 
     def p2(tokens: list[str]) -> float:
@@ -223,8 +224,7 @@ def test_presence_mix_matches_hand_softmax() -> None:
     full = ["chest", "pain", "no", "fever"]
     removal = [p2(full) - p2(full[:i] + full[i + 1 :]) for i in range(4)]
     presence = [p2([w]) - p2([]) for w in full]
-    w = DEFAULT_PRESENCE_WEIGHT
-    assert 0 < w < 1
+    w = 0.3
     assert explanation.raw_scores == pytest.approx([(1 - w) * r + w * q for r, q in zip(removal, presence)], abs=1e-6)
     assert explanation.target_probability == pytest.approx(p2(full), abs=1e-6)
 

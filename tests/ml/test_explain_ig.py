@@ -162,7 +162,7 @@ def test_fast_and_ig_agree_in_sign_on_top_words_of_the_default_model() -> None:
     and mostly agree on the rest. An IG score smaller than IG's own convergence delta has no
     determined sign (model 1.2.0 gave "splinter" -0.0005 at delta 0.007), so such a word is not
     counted either way. Known exception, model 1.3.x: in the chest-pain case, deleting "arm" drops
-    P(level 2) by 0.38 (removal +0.38; the app's removal/presence mix +0.17) while IG, integrating
+    P(level 2) by 0.38 (removal +0.38; with the optional presence mix +0.17) while IG, integrating
     from the all-[PAD] baseline, gives -0.05 at delta 0.002: "radiating to left arm" acts as a unit
     that removal sees whole.
     So the first word must agree in at least FIRST_WORD_AGREEMENT of the cases, not in every one."""

@@ -69,10 +69,14 @@ TARGETS = ("probability", "logit")
 CLAUSE_SNAP = 2
 #: Words whose following "." is not a clause boundary.
 ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "st", "pt", "vs", "approx"})
-#: Weight of the word-alone (presence) score in the fast explanation. Chosen on 60 dev texts with
-#: model 1.3.1 (budget 24): comprehensiveness 0.566 -> 0.613, sufficiency 0.035 -> -0.019
-#: (0.5: 0.598 / -0.021; exact removal alone: 0.616 / 0.055). Its rows are a few tokens long.
-DEFAULT_PRESENCE_WEIGHT = 0.3
+#: Weight of the word-alone (presence) score in the fast explanation; 0 = removal only (captum's
+#: FeatureAblation). Measured with model 1.3.1: 0.3 raises comprehensiveness (benchmark 0.576 ->
+#: 0.602, TI 0.622) and sufficiency (0.021 -> -0.053), but a word alone is off-distribution for the
+#: model ("minutes" alone gives P(level 2) 0.84, "chest" alone 0.02, the empty input 0.41), so on the
+#: screen generic words ("the", "minutes") were shown as supporting and "chest" as arguing against
+#: an emergent chest-pain suggestion. A clinician reads single words, so removal only stays the
+#: default; the mix is an option (``presence_weight``).
+DEFAULT_PRESENCE_WEIGHT = 0.0
 #: Whether :meth:`FastExplainer.from_classifier` scores ablations on the int8 proxy by default.
 #: Off: measured against the deployed model 1.1.0 it lost 0.014 comprehensiveness (bar: 0.01)
 #: and needed 165-190 ms at budget 24 (bar: 150); see docs/agents/explain-decisions.md.
