@@ -296,3 +296,13 @@ def test_a_suggestion_more_urgent_than_the_most_likely_level_is_flagged_and_expl
     assert "level 1 is more urgent than the most likely level 2 (0.77)" in reason and "probability 0.22" in reason
     calm = make_service(classifier=CautiousClassifier((0.05, 0.9, 0.05, 0.0, 0.0))).triage(Intake("complaint"), explain=False)
     assert calm.model_level == 2 and calm.uncertain is False
+
+
+def test_low_confidence_reason_never_reads_as_equal_numbers() -> None:
+    from types import SimpleNamespace
+
+    clf = FakeClassifier((0.02, 0.1, 0.6688, 0.2, 0.0112))
+    clf.bundle = SimpleNamespace(min_top_probability=0.67)  # type: ignore[attr-defined]
+    result = make_service(classifier=clf).triage(Intake("complaint"), explain=False)
+    [reason] = [r for r in result.uncertainty_reasons if "not confident" in r]
+    assert "0.669 is below 0.67" in reason

@@ -310,7 +310,10 @@ class TriageService:
         top = order[0]
         reasons = []
         if probabilities[top] < threshold:
-            reasons.append(f"the model is not confident: top probability {probabilities[top]:.2f} is below {threshold:.2f}")
+            shown = f"{probabilities[top]:.2f}"
+            if shown == f"{threshold:.2f}":  # never "0.67 is below 0.67"
+                shown = f"{probabilities[top]:.3f}"
+            reasons.append(f"the model is not confident: top probability {shown} is below {threshold:.2f}")
         far = [i for i in order[1:] if abs(i - top) >= 2 and probabilities[i] >= SPLIT_MIN_PROBABILITY]
         if far:
             i = far[0]
