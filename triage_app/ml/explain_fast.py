@@ -35,6 +35,7 @@ import numpy as np
 
 from triage_app.core.errors import InputError
 from triage_app.core.results import WordAttribution
+from triage_app.ml.batching import pad_batch
 from triage_app.ml.explain_proxy import LazyProxy, build_int8_proxy
 from triage_app.ml.word_spans import (
     EncodedText,
@@ -264,12 +265,7 @@ class FastExplainer:
         for w, tokens in tokens_of.items():
             words.append(w)
             rows.append([self._special.cls, *tokens, self._special.sep])
-        width = max(len(r) for r in rows)
-        ids = np.full((len(rows), width), self._special.pad, dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for i, r in enumerate(rows):
-            ids[i, : len(r)] = r
-            mask[i, : len(r)] = 1
+        ids, mask = pad_batch(rows, self._special.pad)
         values = self._score(self._counted_logits(ids, mask))[:, target_index].astype(np.float64)
         out = [0.0] * len(encoded.words)
         for w, v in zip(words, values[1:]):

@@ -22,6 +22,7 @@ import numpy as np
 
 from triage_app.core.errors import DependencyError, ModelError
 from triage_app.core.results import ModelInfo
+from triage_app.ml.batching import pad_batch
 from triage_app.ml.bundle import Bundle, load_bundle
 from triage_app.ml.decision import calibrated_probabilities, decide_level
 from triage_app.ml.long_text import pick_most_urgent, window_spans
@@ -295,12 +296,7 @@ class BaseClassifier:
             for start, end in window_spans(len(ids), content_len, self._overlap):
                 rows.append([self._cls_id, *ids[start:end], self._sep_id])
                 owners.append(i)
-        width = max((len(r) for r in rows), default=2)
-        input_ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
-        attention = np.zeros((len(rows), width), dtype=np.int64)
-        for r, row in enumerate(rows):
-            input_ids[r, : len(row)] = row
-            attention[r, : len(row)] = 1
+        input_ids, attention = pad_batch(rows, self._pad_id, min_width=2)
         return Encoded(input_ids, attention, tuple(owners), len(texts))
 
     def _head_tokens(self, content_len: int) -> int:

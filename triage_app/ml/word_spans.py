@@ -29,6 +29,7 @@ import numpy as np
 
 from triage_app.core.errors import InputError, ModelError
 from triage_app.core.results import WordAttribution
+from triage_app.ml.batching import pad_batch
 
 #: Placeholder written by the redactor, e.g. ``[NAME_1]``; always one word.
 PLACEHOLDER_PATTERN = r"\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\]"
@@ -241,13 +242,7 @@ def choose_window(
     temperature: float,
 ) -> tuple[Window, float]:
     """The window with the highest calibrated probability of the target (one batched call)."""
-    rows = [window_input(encoded, w, special) for w in windows]
-    width = max(len(r) for r in rows)
-    ids = np.full((len(rows), width), special.pad, dtype=np.int64)
-    mask = np.zeros((len(rows), width), dtype=np.int64)
-    for i, row in enumerate(rows):
-        ids[i, : len(row)] = row
-        mask[i, : len(row)] = 1
+    ids, mask = pad_batch([window_input(encoded, w, special) for w in windows], special.pad)
     probs = softmax(logits_fn(ids, mask), temperature)[:, target_index]
     best = int(np.argmax(probs))
     return windows[best], float(probs[best])

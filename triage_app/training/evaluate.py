@@ -28,11 +28,12 @@ from triage_app.core.errors import DependencyError, InputError, TriageError
 from triage_app.core.intake import Intake
 from triage_app.core.protocols import Classifier
 from triage_app.core.settings import Settings
+from triage_app.training.data_io import HANDWRITTEN_TEST
 from triage_app.training.metrics import LEVELS, NUM_LEVELS, compute_metrics
 
 log = logging.getLogger(__name__)
 
-HANDWRITTEN_TEST_SET = Path(__file__).resolve().parent / "data" / "handwritten_test.jsonl"
+HANDWRITTEN_TEST_SET = HANDWRITTEN_TEST  # the first hand-written test set (data_io holds every data path)
 #: Flat CSV columns that become vital signs.
 VITAL_COLUMNS = ("hr", "rr", "sbp", "dbp", "spo2", "temp_c", "temp_f", "gcs", "avpu", "pain")
 BATCH_SIZE = 32

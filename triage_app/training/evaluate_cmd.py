@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     if args.data == "handwritten":
         from triage_app.training.data_io import HANDWRITTEN_TEST_SETS, existing
 
-        data = (existing(HANDWRITTEN_TEST_SETS) or [HANDWRITTEN_TEST_SET])[0]
+        data = (existing(HANDWRITTEN_TEST_SETS) or [HANDWRITTEN_TEST_SET])[0]  # newest first
     else:
         data = Path(args.data)
     out = Path(args.out)

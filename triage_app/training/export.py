@@ -271,8 +271,8 @@ def onnx_logits(onnx_path: Path, id_lists: list[list[int]], pad_id: int, batch_s
         import onnxruntime as ort
     except ImportError:
         raise DependencyError("Parity check needs onnxruntime.", "pip install onnxruntime") from None
+    from triage_app.ml.batching import pad_batch
     from triage_app.ml.runtime import ort_feeds
-    from triage_app.training.train import pad_batch
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2

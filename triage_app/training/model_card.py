@@ -63,7 +63,8 @@ TARGETS: tuple[tuple[str, str, float, str], ...] = (
 def _targets(test: dict[str, Any], agreement: Any) -> str:
     if not test:
         return ""
-    lines = [f"## Targets (hand-written test set {test.get('dataset', '')}, model alone)".replace(" ,", ",")]
+    dataset = f" {test['dataset']}" if test.get("dataset") else ""
+    lines = [f"## Targets (hand-written test set{dataset}, model alone)"]
     for key, label, bound, kind in TARGETS:
         value = test.get(key)
         if not isinstance(value, int | float):

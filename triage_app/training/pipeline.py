@@ -161,9 +161,13 @@ def record_runtime_metrics(
         say("runtime loader not available; test metrics come from the exported ONNX directly")
         return manifest
     classifier = load_classifier(staging, device="cpu")
-    manifest["metrics"]["test"] = {**runtime_test_metrics(classifier, test_cases, say), "dataset": test_name,
-                                   "model_file": model_file, "scored_with": "triage_app.ml.runtime (as the app runs it)"}
-    system = runtime_system_metrics(classifier, test_path, say)
+
+    def scored(cases: list[LabelledCase], path: Path | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        return runtime_test_metrics(classifier, cases, say), runtime_system_metrics(classifier, path, say)
+
+    model, system = scored(test_cases, test_path)
+    manifest["metrics"]["test"] = {**model, "dataset": test_name, "model_file": model_file,
+                                   "scored_with": "triage_app.ml.runtime (as the app runs it)"}
     if system is not None:
         manifest["metrics"]["test_system"] = {**system, "dataset": test_name}
     more = []
@@ -171,8 +175,8 @@ def record_runtime_metrics(
         cases, name = load_test_cases(path)
         if cases:
             say(f"also scoring {name} ({len(cases)} cases)")
-            more.append({"dataset": name, "model": runtime_test_metrics(classifier, cases, say),
-                         "system": runtime_system_metrics(classifier, path, say)})
+            model, system = scored(cases, path)
+            more.append({"dataset": name, "model": model, "system": system})
     if more:
         manifest["metrics"]["more_tests"] = more
     else:

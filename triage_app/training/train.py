@@ -25,6 +25,7 @@ import numpy as np
 
 from triage_app.core.acuity import LEVEL_LABELS, NUM_LEVELS
 from triage_app.core.errors import DependencyError, InputError, ModelError
+from triage_app.ml.batching import pad_batch
 from triage_app.training.data_io import DataSplits, LabelledCase
 
 #: Share of the token budget kept from the start of a long text (the rest from its end).
@@ -197,21 +198,6 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) 
         batches.extend(pool[i : i + batch_size] for i in range(0, len(pool), batch_size))
     rng.shuffle(batches)
     return batches
-
-
-def pad_batch(id_lists: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pad to the longest sequence in the batch (dynamic padding).
-
-    Returns:
-        ``input_ids`` and ``attention_mask`` as int64 arrays.
-    """
-    width = max(len(ids) for ids in id_lists)
-    input_ids = np.full((len(id_lists), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(id_lists), width), dtype=np.int64)
-    for row, ids in enumerate(id_lists):
-        input_ids[row, : len(ids)] = ids
-        mask[row, : len(ids)] = 1
-    return input_ids, mask
 
 
 def stratified_subset(cases: Sequence[LabelledCase], cap: int, seed: int) -> list[LabelledCase]:
