@@ -253,6 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             len(texts),
         ),
     }
+    # The shipped explainer before the deletion path (leave-one-out only), for comparison.
+    proxies[f"fast-budget{args.budget}-leave-one-out"] = FastExplainer.from_classifier(
+        classifier, max_evals=args.budget, deletion_steps=0, int8_proxy=False
+    )
     for ablation in [a.strip() for a in args.ablations.split(",") if a.strip()]:
         proxies[f"fast-budget{args.budget}-{ablation}"] = FastExplainer.from_classifier(
             classifier, max_evals=args.budget, ablation=ablation, int8_proxy=False

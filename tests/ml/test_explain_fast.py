@@ -27,8 +27,10 @@ WEIGHTS = {
 
 
 def make(model: BagOfWordsLogits, **kwargs: object) -> FastExplainer:
-    """Removal scores only (captum's FeatureAblation) unless a test asks for the presence mix."""
+    """Removal scores only (captum's FeatureAblation) unless a test asks for the presence mix or
+    the deletion path."""
     kwargs.setdefault("presence_weight", 0.0)
+    kwargs.setdefault("deletion_steps", 0)
     return FastExplainer(model, tiny_wordpiece_tokenizer(), max_length=64, **kwargs)  # type: ignore[arg-type]
 
 
@@ -50,6 +52,60 @@ def test_logit_attributions_equal_the_weights() -> None:
     assert by_word == pytest.approx(expected)
     top = max(abs(v) for v in expected.values())
     assert [a.score for a in explanation.attributions] == pytest.approx([expected[w] / top for w in expected])
+
+
+def _p(tokens: list[str], level: int, temperature: float = 1.0) -> float:
+    logits = np.sum([WEIGHTS.get(t, [0.0] * 5) for t in tokens], axis=0) / temperature
+    e = np.exp(logits - logits.max())
+    return float(e[level - 1] / e.sum())
+
+
+def _without(tokens: list[str], drop: set[str]) -> list[str]:
+    return [t for t in tokens if t not in drop]
+
+
+def test_deletion_path_matches_a_hand_computed_greedy_deletion() -> None:
+    """Two steps: delete the strongest word, re-score the rest without it, twice."""
+    model = BagOfWordsLogits(WEIGHTS)
+    full = ["chest", "pain", "no", "fever", "mild"]
+    explanation = make(model, deletion_steps=2).explain_full(" ".join(full), target_level=1)
+
+    def drop(context: set[str], word: str) -> float:
+        return _p(_without(full, context), 1) - _p(_without(full, context | {word}), 1)
+
+    loo = {w: drop(set(), w) for w in full}
+    first = max(loo, key=loo.__getitem__)
+    step1 = {w: drop({first}, w) for w in full if w != first}
+    second = max(step1, key=step1.__getitem__)
+    step2 = {w: drop({first, second}, w) for w in full if w not in (first, second)}
+    assert first == "chest" and second == "pain"  # the hand model's two strongest level-1 words
+    expected = dict(step2)
+    expected[second] = max(step1[second], max(step2.values()) + 1e-6)
+    expected[first] = max(loo[first], expected[second] + 1e-6)
+    got = dict(zip((a.word for a in explanation.attributions), explanation.raw_scores))
+    assert got == pytest.approx(expected, abs=1e-9)
+    # The deletion order is the ranking: first, then second, then the rest by their last score.
+    ranking = sorted(got, key=lambda w: -got[w])
+    assert ranking[:2] == ["chest", "pain"]
+    # A word redundant with the chosen ones scores more once they are gone than it did alone.
+    assert got["mild"] != pytest.approx(loo["mild"])
+
+
+def test_deletion_path_equals_leave_one_out_on_an_additive_target() -> None:
+    """In logit space the bag-of-words model is additive: every context gives the same drop."""
+    model = BagOfWordsLogits(WEIGHTS)
+    text = "chest pains, no fever, BP 90/60 [NAME_1] mild"
+    plain = make(model, target="logit").explain_full(text, target_level=1).raw_scores
+    path = make(model, target="logit", deletion_steps=3).explain_full(text, target_level=1).raw_scores
+    assert path == pytest.approx(plain, abs=1e-5)
+
+
+def test_deletion_path_stops_when_nothing_supports_the_level() -> None:
+    model = BagOfWordsLogits(WEIGHTS)
+    # "mild" and "no" both push away from level 1: no word supports it, so no word is deleted.
+    scores = make(model, deletion_steps=2).explain_full("mild no", target_level=1).raw_scores
+    assert len(model.calls) == 2  # unablated + one leave-one-out batch, no deletion step
+    assert all(s < 0 for s in scores)
 
 
 def test_placeholder_is_one_feature() -> None:

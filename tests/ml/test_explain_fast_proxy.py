@@ -44,6 +44,7 @@ class ReadyProxy:
 
 def make(logits_fn: object, **kwargs: object) -> FastExplainer:
     kwargs.setdefault("presence_weight", 0.0)  # the proxy replaces the removal deltas only
+    kwargs.setdefault("deletion_steps", 0)  # row counts below are for the removal stage
     return FastExplainer(logits_fn, tiny_wordpiece_tokenizer(), max_length=64, **kwargs)  # type: ignore[arg-type]
 
 
@@ -68,6 +69,16 @@ def test_deltas_come_from_the_proxy_and_the_probability_from_the_deployed_model(
     # the deployed model saw only the unablated input; every ablated row went to the proxy
     assert [shape[0] for shape in deployed.calls] == [1]
     assert sum(shape[0] for shape in proxy_model.calls) == proxy_rows
+
+
+def test_deletion_steps_also_run_on_the_proxy() -> None:
+    deployed, proxy_model = BagOfWordsLogits(DEPLOYED), BagOfWordsLogits(PROXY)
+    with_proxy = make(deployed, proxy=ReadyProxy(proxy_model), deletion_steps=2).explain_full(TEXT, 1)
+    proxy_only = make(BagOfWordsLogits(PROXY), deletion_steps=2).explain_full(TEXT, 1)
+    assert with_proxy.raw_scores == pytest.approx(proxy_only.raw_scores)
+    assert [shape[0] for shape in deployed.calls] == [1]
+    # removal: unablated + 4 words; step 1: context + 3 words; step 2: context + 2 words
+    assert [shape[0] for shape in proxy_model.calls] == [5, 4, 3]
 
 
 def test_a_failed_build_falls_back_to_the_deployed_model(caplog: pytest.LogCaptureFixture) -> None:
