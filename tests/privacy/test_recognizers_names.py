@@ -36,6 +36,13 @@ NAME_TABLE: list[tuple[str, list[tuple[str, str]]]] = [
     ("Dr Lucie Lange, Dr Will Cole (attending)", [("Lucie Lange", N), ("Will Cole", N)]),
     ("SPOKE WITH HO SCHWARZ REGARDING PLAN", [("SCHWARZ", N)]),
     ("A BROTHER VINNY AND A SISTER", [("VINNY", N)]),
+    # a lowercase word after a capitalised name is not a surname, even when it is one ("Fell")
+    ("Mr John Smith fell off a ladder", [("John Smith", N)]),
+    ("Mr Smith fell at home", [("Smith", N)]),
+    # a capitalised surname that is also a word is still part of the name after a title
+    ("Mrs Jane Doe fell at home", [("Jane Doe", N)]),
+    ("Dr Amy Baker aware of the plan", [("Amy Baker", N)]),
+    ("Transferred from Calvert Hospital after a fall", [("Calvert", N)]),
 ]
 
 NOT_NAMES: list[str] = [

@@ -143,6 +143,17 @@ class NameRecognizer(Recognizer):
         # no cue: the name must be no dictionary word at all (the full word list)
         return self._lexicon_name(word) and not self.lexicon.is_common(w)
 
+    def _surname_slot(self, word: str, prev: str) -> bool:
+        """A capitalised word right after a cued, capitalised first name in mixed-case text: a
+        surname even when it is also a word ("Mrs Jane Doe", "Dr Amy Baker"); not after a surname
+        or a place ("from Calvert Hospital", "Dr Patel Cardiology")."""
+        w, p = self._base(word), self._base(prev)
+        if not word[:1].isupper() or word.isupper() or len(w) < 2 or _AFTER_NAME.match(word):
+            return False
+        if w in self.lexicon.function_words or w in self._titles or w in self._credentials or w in self._relations:
+            return False
+        return p in self.lexicon.first_names
+
     def _abbreviation_like(self, text: str, start: int, end: int, word: str) -> bool:
         """QTc, FiO2, SpO2, D-dimer: camel case, glued to a digit, or a hyphen part that is a word."""
         if end < len(text) and text[end].isdigit():
@@ -205,11 +216,20 @@ class NameRecognizer(Recognizer):
                     ):
                         break
                 cued = first_cued and n == 0
+                # In mixed-case text a name run is capitalised: a lowercase everyday word after a
+                # capitalised name ends it ("Mr John Smith fell": "fell" is also a surname), and a
+                # capitalised word after a cue continues it even when it is a word ("Mrs Jane Doe").
+                prev = tokens[i - 1][2] if n > 0 else ""
+                capitalised_run = n > 0 and not upper_text and prev[:1].isupper() and not prev.isupper()
+                if capitalised_run and word.islower() and self.lexicon.is_everyday(self._base(word)):
+                    break
                 after = text[tokens[i][1] : tokens[i][1] + 2]
                 initial = len(word) == 1 and (after[:1] == "." or (n == 0 and first_cued and after[:1] in (" ", "") and after[1:2].isalpha()))
                 if initial and (word.lower() not in ("a", "i") or first_cued):
                     marks[i] = max(marks.get(i, 0.0), score)
                 elif n == 0 and self._name_like(word, cued=cued, upper_text=upper_text):
+                    marks[i] = max(marks.get(i, 0.0), score)
+                elif first_cued and capitalised_run and self._surname_slot(word, prev):
                     marks[i] = max(marks.get(i, 0.0), score)
                 elif n > 0 and not self._is_stop(word) and (
                     self._lexicon_name(word) and not self.lexicon.is_everyday(self._base(word))
