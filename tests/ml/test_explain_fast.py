@@ -67,28 +67,51 @@ def _without(tokens: list[str], drop: set[str]) -> list[str]:
 def test_deletion_path_matches_a_hand_computed_greedy_deletion() -> None:
     """Two steps: delete the strongest word, re-score the rest without it, twice."""
     model = BagOfWordsLogits(WEIGHTS)
-    full = ["chest", "pain", "no", "fever", "mild"]
-    explanation = make(model, deletion_steps=2).explain_full(" ".join(full), target_level=1)
+    tokens = {"chest": ["chest"], "pain": ["pain"], "90/60": ["90", "/", "60"], "no": ["no"], "fever": ["fever"]}
+    words = list(tokens)
+    explanation = make(model, deletion_steps=2).explain_full("chest pain 90/60 no fever", target_level=1)
+
+    def p1(present: list[str]) -> float:
+        return _p([t for w in present for t in tokens[w]], 1)
 
     def drop(context: set[str], word: str) -> float:
-        return _p(_without(full, context), 1) - _p(_without(full, context | {word}), 1)
+        kept = [w for w in words if w not in context]
+        return p1(kept) - p1([w for w in kept if w != word])
 
-    loo = {w: drop(set(), w) for w in full}
+    loo = {w: drop(set(), w) for w in words}
     first = max(loo, key=loo.__getitem__)
-    step1 = {w: drop({first}, w) for w in full if w != first}
+    step1 = {w: drop({first}, w) for w in words if w != first}
     second = max(step1, key=step1.__getitem__)
-    step2 = {w: drop({first, second}, w) for w in full if w not in (first, second)}
-    assert first == "chest" and second == "pain"  # the hand model's two strongest level-1 words
-    expected = dict(step2)
-    expected[second] = max(step1[second], max(step2.values()) + 1e-6)
+    step2 = {w: drop({first, second}, w) for w in words if w not in (first, second)}
+    # chest first; then 90/60 (1.375 for level 1) beats pain (1.5, but also 0.5 for level 2)
+    assert (first, second) == ("chest", "90/60")
+    # other words: their largest drop in any of the three notes when positive, else leave-one-out
+    expected = {}
+    for w in step2:
+        largest = max(loo[w], step1[w], step2[w])
+        expected[w] = largest if largest > 0 else loo[w]
+    expected[second] = max(step1[second], max(expected.values()) + 1e-6)
     expected[first] = max(loo[first], expected[second] + 1e-6)
     got = dict(zip((a.word for a in explanation.attributions), explanation.raw_scores))
     assert got == pytest.approx(expected, abs=1e-9)
-    # The deletion order is the ranking: first, then second, then the rest by their last score.
-    ranking = sorted(got, key=lambda w: -got[w])
-    assert ranking[:2] == ["chest", "pain"]
-    # A word redundant with the chosen ones scores more once they are gone than it did alone.
-    assert got["mild"] != pytest.approx(loo["mild"])
+    assert sorted(got, key=lambda w: -got[w])[:2] == ["chest", "90/60"]  # deletion order on top
+    # "no" argues against level 1 in the note as written and keeps that score.
+    assert got["no"] == pytest.approx(loo["no"]) and loo["no"] < 0
+
+
+def test_deletion_path_reveals_evidence_that_leave_one_out_misses_on_a_saturated_note() -> None:
+    """With "chest" twice, level 1 is near-certain: removing one supporting word alone moves the
+    probability little; once the strongest words are deleted, the others show their weight."""
+    model = BagOfWordsLogits(WEIGHTS)
+    text = "chest chest pain 90/60 no fever"
+    loo = make(model).explain_full(text, 1).raw_scores
+    path = make(model, deletion_steps=2).explain_full(text, 1).raw_scores
+    words = ["chest", "chest", "pain", "90/60", "no", "fever"]
+    for i, word in enumerate(words):
+        if word in ("chest", "pain", "90/60"):
+            assert path[i] > loo[i] + 0.1, word  # each supporting word shows more than alone
+        else:
+            assert path[i] == pytest.approx(loo[i])  # words against keep their score
 
 
 def test_deletion_path_equals_leave_one_out_on_an_additive_target() -> None:
@@ -106,6 +129,16 @@ def test_deletion_path_stops_when_nothing_supports_the_level() -> None:
     scores = make(model, deletion_steps=2).explain_full("mild no", target_level=1).raw_scores
     assert len(model.calls) == 2  # unablated + one leave-one-out batch, no deletion step
     assert all(s < 0 for s in scores)
+
+
+def test_deletion_steps_stay_within_the_row_budget() -> None:
+    from triage_app.ml.explain_fast import DEFAULT_MAX_EVALS, DELETION_ROW_BUDGET
+
+    model = BagOfWordsLogits(WEIGHTS)
+    text = " ".join(["chest", "pain", "fever"] * (DEFAULT_MAX_EVALS // 3))  # 24 words, all supporting level 1 or 2
+    make(model, deletion_steps=10, max_evals=DEFAULT_MAX_EVALS).explain_full(text, 2)
+    rows = sum(shape[0] for shape in model.calls)
+    assert DEFAULT_MAX_EVALS + 1 < rows <= DELETION_ROW_BUDGET  # some steps ran, within the budget
 
 
 def test_placeholder_is_one_feature() -> None:

@@ -83,14 +83,21 @@ ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "st", "pt", "vs", "approx"})
 DEFAULT_PRESENCE_WEIGHT = 0.0
 #: Greedy deletion steps after leave-one-out, for notes explained word by word (at most
 #: ``max_evals`` words). A confident model hides redundant evidence from leave-one-out: in
-#: "chest pain radiating to the left arm, sweaty" removing one supporting word barely moves the
-#: probability because the others still carry it. Deleting the strongest word for good and
-#: re-scoring the rest shows the next layer of evidence. Chosen on 60 dev notes (model 1.3.1):
-#: comprehensiveness 0.585 (leave-one-out) -> 0.619 (1 step), 0.629 (2 steps), 0.629 (3 steps);
-#: transformers-interpret 0.618, IG 0.616 on the same notes. Averaging the contexts instead of
-#: keeping the deletion order was worse (0.576-0.584), as was a regression over random deletions
-#: (0.560-0.579). Cost: about one more pass over the note per step (typical note ~110 -> ~160 ms).
-DEFAULT_DELETION_STEPS = 2
+#: "sudden severe headache, worst of her life, neck stiffness" removing one supporting word barely
+#: moves the probability because the others still carry it. Deleting the strongest word for good
+#: and re-scoring the rest shows the next layer of evidence. Chosen on 60 dev notes (model 1.3.1;
+#: TI 0.618, IG 0.616 on the same notes): leave-one-out 0.585; with a word's largest positive drop
+#: over the contexts (negative scores from the note as written) 1 step 0.600, 2 steps 0.611,
+#: **3 steps 0.618**, 4 steps 0.617. Scoring each word by its drop in the last reduced note reached
+#: 0.629 but showed words as arguing against the level for what they did in a note the clinician
+#: never wrote ("pregnant" -0.56 and "vaginal" -0.54 against an emergent suggestion for bleeding in
+#: pregnancy once "pain" was deleted), so it was not adopted; a regression over random deletions
+#: was worse (0.560-0.579).
+DEFAULT_DELETION_STEPS = 3
+#: Most model rows one word-by-word explanation may use with its deletion steps: three passes of
+#: ``DEFAULT_MAX_EVALS`` words, so a short note never costs much more than the coarse-to-fine
+#: explanation of a long one (25 rows of a 60-word note ~ 72 rows of a 24-word note).
+DELETION_ROW_BUDGET = 3 * DEFAULT_MAX_EVALS
 #: How far above the next word a chosen word's score is raised to keep the deletion order.
 DELETION_ORDER_GAP = 1e-6
 #: Whether :meth:`FastExplainer.from_classifier` scores ablations on the int8 proxy by default.
@@ -142,9 +149,10 @@ class FastExplainer:
             the note without it, which reveals evidence that leave-one-out misses because
             another word carries the same meaning. The chosen words stay on top in the order
             they were deleted (their own drop, raised where needed to just above the words
-            scored after them); the other words keep their last score. On a model that is
-            additive in the target (``target="logit"`` on a linear model) the scores equal
-            leave-one-out. Default :data:`DEFAULT_DELETION_STEPS`.
+            scored after them); another word scores the largest drop it showed in any of the
+            notes when positive, else its leave-one-out score. On a model that is additive in
+            the target (``target="logit"`` on a linear model) the scores equal leave-one-out.
+            Default :data:`DEFAULT_DELETION_STEPS`.
         proxy: Optional :class:`~triage_app.ml.explain_proxy.LazyProxy` (or anything whose
             ``get()`` returns an object with ``logits_for_ids`` or None). When it is ready, the
             ablation *deltas* are computed on the proxy (its own unablated row plus the ablated
@@ -445,35 +453,45 @@ class FastExplainer:
     def _deletion_path(
         self, encoded: EncodedText, window: Window, target_index: int, words: Sequence[int], first: Sequence[float]
     ) -> list[float]:
-        """Scores after ``deletion_steps`` greedy deletions (see the class docstring).
+        """Scores after up to ``deletion_steps`` greedy deletions (see the class docstring).
 
         ``first`` holds the leave-one-out scores of ``words``. Step by step, the word with the
         largest current score is deleted for good (it is *chosen*), and every word still present
         is re-scored as the drop its own removal causes in the note without the chosen words.
-        Words never chosen keep their last score. Chosen words keep their deletion order at the
-        top: a chosen word's score is its own drop when it was chosen, raised where needed to just
-        above every word scored after it.
+        A word never chosen scores the largest drop it showed in any of these notes when that is
+        positive, else its leave-one-out score: a word is shown as arguing *against* the level
+        only for what it does in the note as written (a reduced note is a context the clinician
+        never wrote). Chosen words stay on top in deletion order: a chosen word's score is its
+        own drop when it was chosen, raised where needed to just above every word after it.
+        Steps stop when no word supports the level, or when the next step would take the
+        explanation past ``DELETION_ROW_BUDGET`` model rows.
         """
         template = window_input(encoded, window, self._special)
         positions = self._word_positions(encoded, window)
-        score = {int(w): float(s) for w, s in zip(words, first)}
+        loo = {int(w): float(s) for w, s in zip(words, first)}
+        current, largest = dict(loo), dict(loo)
         chosen: list[int] = []
+        rows_used = len(words) + 1
         for _ in range(self.deletion_steps):
             remaining = [int(w) for w in words if w not in chosen]
-            if len(remaining) < 2:
+            if len(remaining) < 2 or rows_used + len(remaining) > DELETION_ROW_BUDGET:
                 break
-            best = max(remaining, key=lambda w: score[w])
-            if score[best] <= 0:
+            best = max(remaining, key=lambda w: current[w])
+            if current[best] <= 0:
                 break  # nothing left that supports the target level
             chosen.append(best)
             context = [p for w in chosen for p in positions[w]]
             rest = [w for w in remaining if w != best]
             rows, masks = self._ablated_rows(template, [context] + [context + positions[w] for w in rest])
+            rows_used += len(rows)
             values = self._values(rows, masks, target_index)
-            score.update({w: float(values[0] - v) for w, v in zip(rest, values[1:])})
-        floor = max((score[w] for w in score if w not in chosen), default=0.0)
+            for w, v in zip(rest, values[1:]):
+                current[w] = float(values[0] - v)
+                largest[w] = max(largest[w], current[w])
+        score = {w: (largest[w] if largest[w] > 0 else loo[w]) for w in loo if w not in chosen}
+        floor = max(score.values(), default=0.0)
         for w in reversed(chosen):
-            score[w] = max(score[w], floor + DELETION_ORDER_GAP)
+            score[w] = max(current[w], floor + DELETION_ORDER_GAP)
             floor = score[w]
         return [score[int(w)] for w in words]
 
