@@ -43,6 +43,15 @@ NAME_TABLE: list[tuple[str, list[tuple[str, str]]]] = [
     ("Mrs Jane Doe fell at home", [("Jane Doe", N)]),
     ("Dr Amy Baker aware of the plan", [("Amy Baker", N)]),
     ("Transferred from Calvert Hospital after a fall", [("Calvert", N)]),
+    # a lowercase surname after a capitalised first name stays part of the name
+    ("Pt's wife Mary brown at bedside", [("Mary brown", N)]),
+    ("Spoke with son Tom hill", [("Tom hill", N)]),
+    ("Mrs Sue white fell", [("Sue white", N)]),
+    ("Dr Anna van Dijk aware", [("Anna van Dijk", N)]),
+    # a capitalised word that is no surname after a cued first name is not part of the name
+    ("Nurse Kate Triage complete", [("Kate", N)]),
+    ("Dr Sarah Neuro reviewed", [("Sarah", N)]),
+    ("Mother Sarah Reports fever", [("Sarah", N)]),
 ]
 
 NOT_NAMES: list[str] = [

@@ -94,12 +94,16 @@ DEFAULT_PRESENCE_WEIGHT = 0.0
 #: pregnancy once "pain" was deleted), so it was not adopted; a regression over random deletions
 #: was worse (0.560-0.579).
 DEFAULT_DELETION_STEPS = 3
-#: Most model rows one word-by-word explanation may use with its deletion steps: three passes of
-#: ``DEFAULT_MAX_EVALS`` words, so a short note never costs much more than the coarse-to-fine
-#: explanation of a long one (25 rows of a 60-word note ~ 72 rows of a 24-word note).
-DELETION_ROW_BUDGET = 3 * DEFAULT_MAX_EVALS
-#: How far above the next word a chosen word's score is raised to keep the deletion order.
-DELETION_ORDER_GAP = 1e-6
+#: Most model rows one word-by-word explanation may use with its deletion steps, per word of
+#: ``max_evals``: three passes of a ``DEFAULT_MAX_EVALS``-word note, so a short note never costs
+#: much more than the coarse-to-fine explanation of a long one (25 rows of a 60-word note ~ 72 rows
+#: of a 24-word note).
+DELETION_ROWS_PER_WORD_BUDGET = 3
+DELETION_ROW_BUDGET = DELETION_ROWS_PER_WORD_BUDGET * DEFAULT_MAX_EVALS
+#: A step stops when the strongest remaining drop is below this share of the largest drop seen.
+DELETION_MIN_RELATIVE_DROP = 1e-3
+#: Relative gap that keeps a chosen word above the next one (invisible on screen).
+DELETION_ORDER_GAP = 1e-9
 #: Whether :meth:`FastExplainer.from_classifier` scores ablations on the int8 proxy by default.
 #: Off: measured against the deployed model 1.1.0 it lost 0.014 comprehensiveness (bar: 0.01)
 #: and needed 165-190 ms at budget 24 (bar: 150); see docs/agents/explain-decisions.md.
@@ -147,10 +151,10 @@ class FastExplainer:
             word (0 = leave-one-out only, captum's FeatureAblation exactly). Each step deletes
             the word with the largest score for good and re-scores every word still present in
             the note without it, which reveals evidence that leave-one-out misses because
-            another word carries the same meaning. The chosen words stay on top in the order
-            they were deleted (their own drop, raised where needed to just above the words
-            scored after them); another word scores the largest drop it showed in any of the
-            notes when positive, else its leave-one-out score. On a model that is additive in
+            another word carries the same meaning. Every word scores the largest drop it showed
+            in any of the notes when positive, else its leave-one-out score; the chosen words
+            stay on top in the order they were deleted (raised where needed to just above the
+            words after them). On a model that is additive in
             the target (``target="logit"`` on a linear model) the scores equal leave-one-out.
             Default :data:`DEFAULT_DELETION_STEPS`.
         proxy: Optional :class:`~triage_app.ml.explain_proxy.LazyProxy` (or anything whose
@@ -458,13 +462,14 @@ class FastExplainer:
         ``first`` holds the leave-one-out scores of ``words``. Step by step, the word with the
         largest current score is deleted for good (it is *chosen*), and every word still present
         is re-scored as the drop its own removal causes in the note without the chosen words.
-        A word never chosen scores the largest drop it showed in any of these notes when that is
+        Every word scores the largest drop it showed in any of these notes when that is
         positive, else its leave-one-out score: a word is shown as arguing *against* the level
         only for what it does in the note as written (a reduced note is a context the clinician
-        never wrote). Chosen words stay on top in deletion order: a chosen word's score is its
-        own drop when it was chosen, raised where needed to just above every word after it.
-        Steps stop when no word supports the level, or when the next step would take the
-        explanation past ``DELETION_ROW_BUDGET`` model rows.
+        never wrote). Chosen words stay on top in deletion order: raised where needed to just
+        above every word after them (a relative gap of ``DELETION_ORDER_GAP``). Steps stop when no
+        word supports the level any more (below ``DELETION_MIN_RELATIVE_DROP`` of the largest
+        drop), or when the next step would pass ``DELETION_ROWS_PER_WORD_BUDGET`` x ``max_evals``
+        model rows.
         """
         template = window_input(encoded, window, self._special)
         positions = self._word_positions(encoded, window)
@@ -472,13 +477,14 @@ class FastExplainer:
         current, largest = dict(loo), dict(loo)
         chosen: list[int] = []
         rows_used = len(words) + 1
+        row_budget = DELETION_ROWS_PER_WORD_BUDGET * (self.max_evals or DEFAULT_MAX_EVALS)
         for _ in range(self.deletion_steps):
             remaining = [int(w) for w in words if w not in chosen]
-            if len(remaining) < 2 or rows_used + len(remaining) > DELETION_ROW_BUDGET:
+            if len(remaining) < 2 or rows_used + len(remaining) > row_budget:
                 break
             best = max(remaining, key=lambda w: current[w])
-            if current[best] <= 0:
-                break  # nothing left that supports the target level
+            if current[best] <= DELETION_MIN_RELATIVE_DROP * max(largest.values()):
+                break  # nothing left that supports the target level (or only rounding noise)
             chosen.append(best)
             context = [p for w in chosen for p in positions[w]]
             rest = [w for w in remaining if w != best]
@@ -488,10 +494,12 @@ class FastExplainer:
             for w, v in zip(rest, values[1:]):
                 current[w] = float(values[0] - v)
                 largest[w] = max(largest[w], current[w])
-        score = {w: (largest[w] if largest[w] > 0 else loo[w]) for w in loo if w not in chosen}
-        floor = max(score.values(), default=0.0)
+        # Every word: its largest drop when positive, else what it does in the note as written.
+        score = {w: (largest[w] if largest[w] > 0 else loo[w]) for w in loo}
+        floor = max((score[w] for w in score if w not in chosen), default=0.0)
         for w in reversed(chosen):
-            score[w] = max(current[w], floor + DELETION_ORDER_GAP)
+            # Keep the deletion order on top with a gap far below what the display shows.
+            score[w] = max(score[w], floor + max(abs(floor), 1e-300) * DELETION_ORDER_GAP)
             floor = score[w]
         return [score[int(w)] for w in words]
 

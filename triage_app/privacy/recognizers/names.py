@@ -43,6 +43,15 @@ _AFTER_NAME = re.compile(
 )
 
 
+#: Verbs that typically follow a patient's name in a note and are also surnames ("Mr Smith fell").
+#: In mixed-case text, written in lowercase after a capitalised name, they end the name.
+VERBS_AFTER_NAME = frozenset(
+    {"fell", "falls", "fall", "tripped", "slipped", "collapsed", "rose", "woke", "went", "came", "walked", "presents",
+     "presented", "reports", "reported", "states", "stated", "says", "said", "complains", "complained", "denies",
+     "denied", "arrived", "attended", "brought", "found", "hit", "cut", "burned", "burnt", "vomited", "fainted"}
+)
+
+
 class NameRecognizer(Recognizer):
     """Personal names. ``PATTERNS`` are the cue phrases; ``CONTEXT`` the relation words."""
 
@@ -144,15 +153,18 @@ class NameRecognizer(Recognizer):
         return self._lexicon_name(word) and not self.lexicon.is_common(w)
 
     def _surname_slot(self, word: str, prev: str) -> bool:
-        """A capitalised word right after a cued, capitalised first name in mixed-case text: a
-        surname even when it is also a word ("Mrs Jane Doe", "Dr Amy Baker"); not after a surname
-        or a place ("from Calvert Hospital", "Dr Patel Cardiology")."""
+        """A capitalised census surname right after a cued, capitalised first name in mixed-case
+        text: part of the name even when it is also a word or a clinical abbreviation ("Mrs Jane
+        Doe"); not a word that is no surname ("Nurse Kate Triage", "Dr Sarah Neuro"), nor after a
+        surname or a place ("from Calvert Hospital")."""
         w, p = self._base(word), self._base(prev)
         if not word[:1].isupper() or word.isupper() or len(w) < 2 or _AFTER_NAME.match(word):
             return False
         if w in self.lexicon.function_words or w in self._titles or w in self._credentials or w in self._relations:
             return False
-        return p in self.lexicon.first_names
+        if w in VERBS_AFTER_NAME or not (prev[:1].isupper() and not prev.isupper()):
+            return False
+        return p in self.lexicon.first_names and w in self.lexicon.last_names
 
     def _abbreviation_like(self, text: str, start: int, end: int, word: str) -> bool:
         """QTc, FiO2, SpO2, D-dimer: camel case, glued to a digit, or a hyphen part that is a word."""
@@ -216,12 +228,14 @@ class NameRecognizer(Recognizer):
                     ):
                         break
                 cued = first_cued and n == 0
-                # In mixed-case text a name run is capitalised: a lowercase everyday word after a
-                # capitalised name ends it ("Mr John Smith fell": "fell" is also a surname), and a
-                # capitalised word after a cue continues it even when it is a word ("Mrs Jane Doe").
+                # In mixed-case text a name run is capitalised: a lowercase verb that typically
+                # follows a name ends it ("Mr John Smith fell": "Fell" is also a surname), and a
+                # capitalised surname after a cued first name continues it even when it is a word
+                # ("Mrs Jane Doe"). A lowercase surname still continues it ("wife Mary brown").
                 prev = tokens[i - 1][2] if n > 0 else ""
-                capitalised_run = n > 0 and not upper_text and prev[:1].isupper() and not prev.isupper()
-                if capitalised_run and word.islower() and self.lexicon.is_everyday(self._base(word)):
+                lead = tokens[i - n][2]  # the run's first word
+                capitalised_run = n > 0 and not upper_text and lead[:1].isupper() and not lead.isupper()
+                if capitalised_run and word.islower() and self._base(word) in VERBS_AFTER_NAME:
                     break
                 after = text[tokens[i][1] : tokens[i][1] + 2]
                 initial = len(word) == 1 and (after[:1] == "." or (n == 0 and first_cued and after[:1] in (" ", "") and after[1:2].isalpha()))
