@@ -172,3 +172,17 @@ def test_complaint_text_never_reaches_the_log(fake_service: FakeClassifier, isol
     logs = "".join(p.read_text(encoding="utf-8") for p in (isolated_data_dir / "logs").glob("*.log*"))
     assert "triage done" in logs  # the run was logged...
     assert "Zebedee" not in logs and "chest pain" not in logs and "dolor" not in logs  # ...without text
+
+
+@pytest.mark.parametrize("command", ["classify", "explain", "redact"])
+def test_a_file_path_given_as_text_is_refused_with_the_fix(
+    command: str, fake_service: FakeClassifier, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`triage-app classify cases.jsonl` would otherwise suggest a level for the words of a file name."""
+    src = tmp_path / "cases.jsonl"
+    src.write_text('{"text": "chest pain"}\n', encoding="utf-8")
+    assert main([command, str(src)]) == 1
+    err = capsys.readouterr().err
+    assert "is a file, not a complaint text" in err and f"-i {src}" in err
+    # a one-word complaint that is no file is still classified as text
+    assert main(["classify", "headache"]) == 0

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from triage_app.commands.command_io import check_output_path, open_output
+from triage_app.commands.command_io import check_output_path, open_output, refuse_file_paths
 from triage_app.core.errors import InputError, TriageError
 from triage_app.core.intake import VITAL_RANGES, Intake
 
@@ -142,6 +142,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") if hasattr(sys.stdin, "buffer") else sys.stdin
         records = list(read_records(stream, "csv" if args.format == "csv" else "lines"))
     elif args.texts:
+        refuse_file_paths(args.texts)
         records = [(str(n), {"text": text}, None) for n, text in enumerate(args.texts, start=1)]
     else:
         raise InputError("texts", "Nothing to classify.", "Give texts, --input FILE, or '-' for stdin.")

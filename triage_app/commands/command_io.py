@@ -10,6 +10,27 @@ from typing import Any, TextIO
 from triage_app.core.errors import InputError
 
 
+def refuse_file_paths(texts: list[str]) -> None:
+    """A complaint text that names an existing file is almost surely a file meant for ``-i``.
+
+    Classifying the path itself would give a confident-looking suggestion for the words of a file
+    name, so say so instead of guessing.
+    """
+    for text in texts:
+        candidate = text.strip()
+        if candidate and candidate != "-" and not any(c.isspace() for c in candidate):
+            try:
+                is_file = Path(candidate).is_file()
+            except OSError:  # a name too long for the file system, a NUL byte: a text, not a file
+                is_file = False
+            if is_file:
+                raise InputError(
+                    "texts",
+                    f"{candidate!r} is a file, not a complaint text.",
+                    f"To read its records use -i {candidate}; to use the words themselves as text, put them in a sentence.",
+                )
+
+
 def check_output_path(path: Path) -> None:
     """Fail early, with a clear message, when ``--output`` cannot be a file to write."""
     if path.is_dir():

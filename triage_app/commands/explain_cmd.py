@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from triage_app.commands.command_io import check_output_path, iter_text_objects, open_output
+from triage_app.commands.command_io import check_output_path, iter_text_objects, open_output, refuse_file_paths
 from triage_app.core.errors import InputError
 from triage_app.core.paths import default_models_dir
 
@@ -80,6 +80,7 @@ def _records(args: argparse.Namespace) -> Iterator[tuple[Any, str, int | None]]:
         with path.open(encoding="utf-8") as handle:
             yield from _records_from_jsonl(handle, path.name)
     elif args.texts:
+        refuse_file_paths(args.texts)
         for i, text in enumerate(args.texts, start=1):
             yield i, text, None
     else:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from triage_app.commands.command_io import iter_text_objects, open_output
+from triage_app.commands.command_io import iter_text_objects, open_output, refuse_file_paths
 from triage_app.core.errors import InputError
 
 
@@ -52,6 +52,7 @@ def _records(args: argparse.Namespace) -> Iterator[tuple[Any, str]]:
         except UnicodeDecodeError as exc:
             raise InputError("text", f"{path.name} is not UTF-8 text.", "Save the JSONL file as UTF-8.") from exc
     elif args.texts:
+        refuse_file_paths(args.texts)
         yield from enumerate(args.texts, start=1)
     else:
         raise InputError("text", "Nothing to redact.", 'Pass TEXT arguments or --input FILE.jsonl (lines of {"id", "text"}).')
