@@ -122,6 +122,7 @@ PHRASE_TABLE: list[tuple[str, dict[str, Any], str, int]] = [
     ("chest pain and sweating", {"age": 35}, "flag.chest_pain_acs_features", 2),
     ("chest pain for an hour", {"age": 67}, "flag.chest_pain_older_adult", 2),
     ("tearing back pain", {}, "flag.aortic_dissection", 2),
+    ("severe abdominal pain radiating to back, known AAA", {}, "flag.aortic_aneurysm", 2),
     ("suicidal with a plan to hang himself, bought a rope", {}, "flag.suicidal_with_plan", 2),
     ("says she wants to end her life, has saved up tablets", {}, "flag.suicidal_with_plan", 2),
     ("suicidal thoughts, no plan", {}, "flag.suicidal_ideation", 2),
