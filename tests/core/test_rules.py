@@ -121,6 +121,7 @@ PHRASE_TABLE: list[tuple[str, dict[str, Any], str, int]] = [
     ("chest pain radiating to left arm", {"age": 35}, "flag.chest_pain_acs_features", 2),
     ("chest pain and sweating", {"age": 35}, "flag.chest_pain_acs_features", 2),
     ("chest pain for an hour", {"age": 67}, "flag.chest_pain_older_adult", 2),
+    ("found not breathing in bed", {}, "flag.respiratory_arrest", 1),
     ("tearing back pain", {}, "flag.aortic_dissection", 2),
     ("severe abdominal pain radiating to back, known AAA", {}, "flag.aortic_aneurysm", 2),
     ("suicidal with a plan to hang himself, bought a rope", {}, "flag.suicidal_with_plan", 2),
@@ -269,6 +270,16 @@ def test_table_drives_the_thresholds() -> None:
 def test_known_false_escalations_stay_fixed(text: str) -> None:
     flags = {e.rule for e in RULES.evaluate(_intake(text, {"age": 38}))}
     assert not flags & {"flag.heavy_bleeding", "flag.chest_pain_acs_features", "flag.sepsis_signs", "flag.fever_with_systemic_signs"}
+
+
+def test_lay_words_for_agonal_breathing_stay_level_1() -> None:
+    """'Not breathing right, like snoring gasps' is how a relative describes agonal breathing in a
+    cardiac arrest. Narrowing "not breathing" to spare "not breathing properly" (tried in session 5
+    for a wheezy adult) dropped this escalation, so the broad phrase stays: over-triage is the
+    cheaper error."""
+    text = "My dad just went down in the kitchen, he's not breathing right, like snoring gasps"
+    escalations = {e.rule: e.min_level for e in RULES.evaluate(_intake(text, {"age": 70}))}
+    assert escalations.get("flag.respiratory_arrest") == 1
 
 
 def test_chronic_back_pain_10_of_10_does_not_escalate() -> None:
