@@ -1,0 +1,75 @@
+"""Compare two safety-rule tables on every hand-written case before a rule edit lands.
+
+    .venv/bin/python scripts/rules_diff.py --old OLD.json [--new resources/safety_rules.json]
+    .venv/bin/python scripts/rules_diff.py --git HEAD      # the committed table vs the working copy
+
+Prints every case whose most urgent rule level changes (with its label), and counts the cases whose
+set of fired rules changes. A change that *lowers* the rules' level on a case labelled 1-2 is an
+under-triage risk and makes the exit code 1. Session 5 caught a regression this way: narrowing
+"not breathing" dropped the level-1 escalation of "not breathing right, like snoring gasps".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT / "triage_app" / "training" / "data"
+NO_RULE = 6  # "no rule fired": less urgent than any level
+
+
+def _cases() -> list[tuple[str, dict]]:
+    files = sorted(DATA.glob("handwritten_*.jsonl")) + sorted((DATA / "handwritten_train").glob("*.jsonl"))
+    out = []
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append((path.name, json.loads(line)))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from triage_app.core.intake import Intake
+    from triage_app.core.rules import SafetyRules
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--old", type=Path, help="The rule table before the edit.")
+    parser.add_argument("--git", metavar="REV", help="Take the old table from git (e.g. HEAD).")
+    parser.add_argument("--new", type=Path, default=ROOT / "resources" / "safety_rules.json")
+    args = parser.parse_args(argv)
+    if (args.old is None) == (args.git is None):
+        parser.error("give exactly one of --old FILE or --git REV")
+    with tempfile.TemporaryDirectory() as tmp:
+        old_path = args.old
+        if args.git:
+            old_path = Path(tmp) / "old.json"
+            old_path.write_bytes(subprocess.run(["git", "show", f"{args.git}:resources/safety_rules.json"], cwd=ROOT, check=True, capture_output=True).stdout)
+        old, new = SafetyRules.from_file(old_path), SafetyRules.from_file(args.new)
+    changed_sets = lowered_urgent = 0
+    cases = _cases()
+    for name, case in cases:
+        intake = Intake(text=case["text"], age_years=case.get("age"))
+        before, after = old.evaluate(intake), new.evaluate(intake)
+        if sorted(e.rule for e in before) != sorted(e.rule for e in after):
+            changed_sets += 1
+        level_before = min((e.min_level for e in before), default=NO_RULE)
+        level_after = min((e.min_level for e in after), default=NO_RULE)
+        if level_before != level_after:
+            label = int(case.get("level", 0))
+            risk = level_after > level_before and label and level_after > label
+            lowered_urgent += bool(risk)
+            shown = lambda v: "none" if v == NO_RULE else str(v)  # noqa: E731
+            print(f"{'UNDER-TRIAGE RISK ' if risk else ''}{name} label {label}: rules {shown(level_before)} -> {shown(level_after)} "
+                  f"{sorted(e.rule for e in after)}")
+    print(f"{len(cases)} cases; {changed_sets} with a different set of rules; {lowered_urgent} lowered below their label")
+    return 1 if lowered_urgent else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
