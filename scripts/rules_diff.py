@@ -24,8 +24,8 @@ DATA = ROOT / "triage_app" / "training" / "data"
 NO_RULE = 6  # "no rule fired": less urgent than any level
 
 
-def _cases() -> list[tuple[str, dict]]:
-    files = sorted(DATA.glob("handwritten_*.jsonl")) + sorted((DATA / "handwritten_train").glob("*.jsonl"))
+def _cases(files: list[Path] | None = None) -> list[tuple[str, dict]]:
+    files = files or sorted(DATA.glob("handwritten_*.jsonl")) + sorted((DATA / "handwritten_train").glob("*.jsonl"))
     out = []
     for path in files:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--old", type=Path, help="The rule table before the edit.")
     parser.add_argument("--git", metavar="REV", help="Take the old table from git (e.g. HEAD).")
     parser.add_argument("--new", type=Path, default=ROOT / "resources" / "safety_rules.json")
+    parser.add_argument("--data", type=Path, nargs="+", help="JSONL files of cases (default: every hand-written file).")
     args = parser.parse_args(argv)
     if (args.old is None) == (args.git is None):
         parser.error("give exactly one of --old FILE or --git REV")
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             old_path.write_bytes(subprocess.run(["git", "show", f"{args.git}:resources/safety_rules.json"], cwd=ROOT, check=True, capture_output=True).stdout)
         old, new = SafetyRules.from_file(old_path), SafetyRules.from_file(args.new)
     changed_sets = lowered_urgent = 0
-    cases = _cases()
+    cases = _cases(args.data)
     for name, case in cases:
         intake = Intake(text=case["text"], age_years=case.get("age"))
         before, after = old.evaluate(intake), new.evaluate(intake)
