@@ -47,6 +47,8 @@ NAME_TABLE: list[tuple[str, list[tuple[str, str]]]] = [
     ("Pt's wife Mary brown at bedside", [("Mary brown", N)]),
     ("Spoke with son Tom hill", [("Tom hill", N)]),
     ("Mrs Sue white fell", [("Sue white", N)]),
+    ("mr john smith fell off a ladder", [("john smith", N)]),
+    ("spoke with john fell about the plan", [("john fell", N)]),
     ("Dr Anna van Dijk aware", [("Anna van Dijk", N)]),
     # a capitalised word that is no surname after a cued first name is not part of the name
     ("Nurse Kate Triage complete", [("Kate", N)]),

@@ -235,8 +235,8 @@ class NameRecognizer(Recognizer):
                 prev = tokens[i - 1][2] if n > 0 else ""
                 lead = tokens[i - n][2]  # the run's first word
                 capitalised_run = n > 0 and not upper_text and lead[:1].isupper() and not lead.isupper()
-                if capitalised_run and word.islower() and self._base(word) in VERBS_AFTER_NAME:
-                    break
+                if word.islower() and self._base(word) in VERBS_AFTER_NAME and (capitalised_run or n >= 2):
+                    break  # (in lowercase text only after a first and a last name: "mr john smith fell")
                 after = text[tokens[i][1] : tokens[i][1] + 2]
                 initial = len(word) == 1 and (after[:1] == "." or (n == 0 and first_cued and after[:1] in (" ", "") and after[1:2].isalpha()))
                 if initial and (word.lower() not in ("a", "i") or first_cued):
