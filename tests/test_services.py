@@ -296,6 +296,18 @@ def test_a_suggestion_more_urgent_than_the_most_likely_level_is_flagged_and_expl
     assert "level 1 is more urgent than the most likely level 2 (0.77)" in reason and "probability 0.22" in reason
     calm = make_service(classifier=CautiousClassifier((0.05, 0.9, 0.05, 0.0, 0.0))).triage(Intake("complaint"), explain=False)
     assert calm.model_level == 2 and calm.uncertain is False
+    # A safety rule that requires level 1 anyway confirms the caution: no flag for it.
+    seizure = make_service(classifier=CautiousClassifier((0.22, 0.77, 0.01, 0.0, 0.0))).triage(
+        Intake("seizure lasting 10 minutes, still fitting"), explain=False
+    )
+    assert seizure.final_level == 1 and any(e.min_level == 1 for e in seizure.escalations)
+    assert not any(r.startswith("cautious suggestion") for r in seizure.uncertainty_reasons)
+    # A rule at a less urgent level than the model's does not confirm it: the flag stays.
+    level2_rule = make_service(classifier=CautiousClassifier((0.22, 0.77, 0.01, 0.0, 0.0))).triage(
+        Intake("testicular pain started suddenly"), explain=False
+    )
+    assert any(e.min_level == 2 for e in level2_rule.escalations) and level2_rule.model_level == 1
+    assert any(r.startswith("cautious suggestion") for r in level2_rule.uncertainty_reasons)
 
 
 def test_low_confidence_reason_never_reads_as_equal_numbers() -> None:

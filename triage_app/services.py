@@ -259,7 +259,8 @@ class TriageService:
         timings["rules"] = _ms(t)
         final = most_urgent(model_level, *(e.min_level for e in escalations))
 
-        reasons = list(self._uncertainty(classifier, probabilities, model_level)) + list(checked.uncertainty_reasons)
+        rule_level = min((e.min_level for e in escalations), default=None)
+        reasons = list(self._uncertainty(classifier, probabilities, model_level, rule_level)) + list(checked.uncertainty_reasons)
         warnings = list(checked.warnings)
         if not self.redaction_available:
             warnings.append(NO_REDACTOR_WARNING)
@@ -300,10 +301,15 @@ class TriageService:
         return probs, max(range(len(probs)), key=probs.__getitem__) + 1, 1
 
     @staticmethod
-    def _uncertainty(classifier: Classifier, probabilities: Sequence[float], model_level: int | None = None) -> list[str]:
+    def _uncertainty(
+        classifier: Classifier, probabilities: Sequence[float], model_level: int | None = None, rule_level: int | None = None
+    ) -> list[str]:
         """Why the clinician should look twice: low confidence, a split over non-adjacent levels, or a
         suggestion more urgent than the level the model finds most likely (the decision rule errs
-        towards urgency; the clinician should know when it did)."""
+        towards urgency; the clinician should know when it did). That last one is left out when a
+        safety rule requires the model's level or a more urgent one anyway (``rule_level``): the
+        caution is then confirmed, not a guess ("seizure lasting 10 minutes, still fitting" showed
+        UNCERTAIN next to the rule that makes it level 1)."""
         bundle = getattr(classifier, "bundle", None)
         threshold = getattr(bundle, "min_top_probability", None) or DEFAULT_MIN_TOP_PROBABILITY
         order = sorted(range(len(probabilities)), key=lambda i: probabilities[i], reverse=True)
@@ -321,7 +327,8 @@ class TriageService:
                 f"the model is split between level {top + 1} ({probabilities[top]:.2f}) and "
                 f"non-adjacent level {i + 1} ({probabilities[i]:.2f})"
             )
-        if model_level is not None and model_level < top + 1:
+        confirmed_by_rule = rule_level is not None and model_level is not None and rule_level <= model_level
+        if model_level is not None and model_level < top + 1 and not confirmed_by_rule:
             reasons.append(
                 f"cautious suggestion: level {model_level} is more urgent than the most likely level {top + 1} "
                 f"({probabilities[top]:.2f}), because level {model_level} or more urgent has probability "
