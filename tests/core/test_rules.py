@@ -122,6 +122,7 @@ PHRASE_TABLE: list[tuple[str, dict[str, Any], str, int]] = [
     ("chest pain and sweating", {"age": 35}, "flag.chest_pain_acs_features", 2),
     ("chest pain for an hour", {"age": 67}, "flag.chest_pain_older_adult", 2),
     ("found not breathing in bed", {}, "flag.respiratory_arrest", 1),
+    ("dizzy when standing, black tarry stools for 2 days", {}, "flag.gi_bleed_with_compromise", 2),
     ("tearing back pain", {}, "flag.aortic_dissection", 2),
     ("severe abdominal pain radiating to back, known AAA", {}, "flag.aortic_aneurysm", 2),
     ("suicidal with a plan to hang himself, bought a rope", {}, "flag.suicidal_with_plan", 2),
