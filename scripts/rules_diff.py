@@ -3,9 +3,11 @@
     .venv/bin/python scripts/rules_diff.py --old OLD.json [--new resources/safety_rules.json]
     .venv/bin/python scripts/rules_diff.py --git HEAD      # the committed table vs the working copy
 
-Prints every case whose most urgent rule level changes (with its label), and counts the cases whose
-set of fired rules changes. A change that *lowers* the rules' level on a case labelled 1-2 is an
-under-triage risk and makes the exit code 1. Session 5 caught a regression this way: narrowing
+Prints every case whose most urgent rule level changes (with its label and the rules removed and
+added), and counts the cases whose set of fired rules changes. A change that *lowers* the rules'
+level on a case labelled 1-2 below its label is an under-triage risk and makes the exit code 1; a
+lowered level on a less urgent case is listed as "less urgent" (usually a removed over-triage) for
+a person to read. Session 5 caught a regression this way: narrowing
 "not breathing" dropped the level-1 escalation of "not breathing right, like snoring gasps".
 """
 
@@ -63,11 +65,14 @@ def main(argv: list[str] | None = None) -> int:
         level_after = min((e.min_level for e in after), default=NO_RULE)
         if level_before != level_after:
             label = int(case.get("level", 0))
-            risk = level_after > level_before and label and level_after > label
+            lowered = level_after > level_before
+            risk = lowered and 0 < label <= 2 and level_after > label  # an urgent case loses its escalation
             lowered_urgent += bool(risk)
             shown = lambda v: "none" if v == NO_RULE else str(v)  # noqa: E731
-            print(f"{'UNDER-TRIAGE RISK ' if risk else ''}{name} label {label}: rules {shown(level_before)} -> {shown(level_after)} "
-                  f"{sorted(e.rule for e in after)}")
+            tag = "UNDER-TRIAGE RISK " if risk else ("less urgent " if lowered else "")
+            print(f"{tag}{name} label {label}: rules {shown(level_before)} -> {shown(level_after)} "
+                  f"{sorted(e.rule for e in before if e.rule not in {a.rule for a in after})} removed, "
+                  f"{sorted(e.rule for e in after if e.rule not in {b.rule for b in before})} added")
     print(f"{len(cases)} cases; {changed_sets} with a different set of rules; {lowered_urgent} lowered below their label")
     return 1 if lowered_urgent else 0
 

@@ -123,6 +123,9 @@ PHRASE_TABLE: list[tuple[str, dict[str, Any], str, int]] = [
     ("chest pain for an hour", {"age": 67}, "flag.chest_pain_older_adult", 2),
     ("found not breathing in bed", {}, "flag.respiratory_arrest", 1),
     ("dizzy when standing, black tarry stools for 2 days", {}, "flag.gi_bleed_with_compromise", 2),
+    ("urosepsis with septic shock, needs fluids", {}, "flag.sepsis_signs", 2),
+    ("OD of paracetamol 3 hours ago", {}, "flag.overdose", 2),
+    ("black tarry stools, felt faint on standing", {}, "flag.gi_bleed_with_compromise", 2),
     ("tearing back pain", {}, "flag.aortic_dissection", 2),
     ("severe abdominal pain radiating to back, known AAA", {}, "flag.aortic_aneurysm", 2),
     ("suicidal with a plan to hang himself, bought a rope", {}, "flag.suicidal_with_plan", 2),
@@ -206,6 +209,12 @@ NO_FLAG_TABLE: list[tuple[str, dict[str, Any]]] = [
     ("fever and cough", {"age": 5}),
     ("testing negative for covid", {}),
     ("no seizure activity", {}),
+    # benign phrases that used to fire a rule (session 5 audit)
+    ("arrested by police last night, cut to forehead", {}),
+    ("known obstructive sleep apnoea on CPAP, here for a cough", {}),
+    ("amlodipine 5mg OD, here for a repeat prescription", {}),
+    ("violent vomiting after a takeaway, keeping fluids down", {}),
+    ("?septic arthritis of the knee, T 37.9, walking", {}),
 ]
 
 
