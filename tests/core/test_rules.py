@@ -126,6 +126,8 @@ PHRASE_TABLE: list[tuple[str, dict[str, Any], str, int]] = [
     ("urosepsis with septic shock, needs fluids", {}, "flag.sepsis_signs", 2),
     ("OD of paracetamol 3 hours ago", {}, "flag.overdose", 2),
     ("black tarry stools, felt faint on standing", {}, "flag.gi_bleed_with_compromise", 2),
+    ("stabbed in the abdomen, bleeding", {}, "flag.major_trauma_mechanism", 2),
+    ("BM 1.8, sweaty and shaky", {}, "flag.hypoglycaemia", 2),
     ("tearing back pain", {}, "flag.aortic_dissection", 2),
     ("severe abdominal pain radiating to back, known AAA", {}, "flag.aortic_aneurysm", 2),
     ("suicidal with a plan to hang himself, bought a rope", {}, "flag.suicidal_with_plan", 2),
@@ -215,6 +217,10 @@ NO_FLAG_TABLE: list[tuple[str, dict[str, Any]]] = [
     ("amlodipine 5mg OD, here for a repeat prescription", {}),
     ("violent vomiting after a takeaway, keeping fluids down", {}),
     ("?septic arthritis of the knee, T 37.9, walking", {}),
+    ("ejection fraction 35% on last echo, ankle swelling", {}),
+    ("had a flu shot yesterday, sore arm", {}),
+    ("unable to speak English, daughter translating, sore knee", {}),
+    ("last BM 2 days ago, constipated", {}),
 ]
 
 
@@ -280,6 +286,15 @@ def test_table_drives_the_thresholds() -> None:
 def test_known_false_escalations_stay_fixed(text: str) -> None:
     flags = {e.rule for e in RULES.evaluate(_intake(text, {"age": 38}))}
     assert not flags & {"flag.heavy_bleeding", "flag.chest_pain_acs_features", "flag.sepsis_signs", "flag.fever_with_systemic_signs"}
+
+
+def test_stabbing_pain_still_escalates_until_a_proper_rule_replaces_it() -> None:
+    """"Stabbing pain" is not a trauma mechanism, but excluding it (tried in session 5) dropped the
+    only escalation of two urgent hand-written cases: a possible ectopic ("period 6 weeks late, test
+    positive, stabbing pain low down") and a possible pneumothorax ("sudden stabbing pain in the
+    chest, really short of breath"). Keep it until rules for those presentations exist."""
+    text = "period 6 weeks late, positive test, stabbing pain low down on the left"
+    assert any(e.min_level <= 2 for e in RULES.evaluate(_intake(text, {"age": 17})))
 
 
 def test_lay_words_for_agonal_breathing_stay_level_1() -> None:
