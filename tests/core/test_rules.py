@@ -217,6 +217,7 @@ NO_FLAG_TABLE: list[tuple[str, dict[str, Any]]] = [
     ("amlodipine 5mg OD, here for a repeat prescription", {}),
     ("violent vomiting after a takeaway, keeping fluids down", {}),
     ("?septic arthritis of the knee, T 37.9, walking", {}),
+    ("stabbing chest pain when I breathe in, since a cold", {"age": 25}),
     ("ejection fraction 35% on last echo, ankle swelling", {}),
     ("had a flu shot yesterday, sore arm", {}),
     ("unable to speak English, daughter translating, sore knee", {}),
@@ -288,13 +289,19 @@ def test_known_false_escalations_stay_fixed(text: str) -> None:
     assert not flags & {"flag.heavy_bleeding", "flag.chest_pain_acs_features", "flag.sepsis_signs", "flag.fever_with_systemic_signs"}
 
 
-def test_stabbing_pain_still_escalates_until_a_proper_rule_replaces_it() -> None:
-    """"Stabbing pain" is not a trauma mechanism, but excluding it (tried in session 5) dropped the
-    only escalation of two urgent hand-written cases: a possible ectopic ("period 6 weeks late, test
-    positive, stabbing pain low down") and a possible pneumothorax ("sudden stabbing pain in the
-    chest, really short of breath"). Keep it until rules for those presentations exist."""
-    text = "period 6 weeks late, positive test, stabbing pain low down on the left"
-    assert any(e.min_level <= 2 for e in RULES.evaluate(_intake(text, {"age": 17})))
+def test_stabbing_pain_is_not_trauma_but_its_urgent_causes_still_escalate() -> None:
+    """"Stabbing pain" used to fire the trauma rule, which by accident was the only escalation of a
+    possible ectopic and a possible pneumothorax among the hand-written cases. Each now has its own
+    rule, so the trauma rule no longer fires on a pain's description."""
+    ectopic = RULES.evaluate(_intake("period 6 weeks late, home test positive, stabbing pain in my lower left tummy", {"age": 17}))
+    assert {e.rule: e.min_level for e in ectopic}.get("flag.pregnancy_abdominal_pain") == 2
+    assert "flag.major_trauma_mechanism" not in {e.rule for e in ectopic}
+    chest = RULES.evaluate(_intake("sudden stabbing pain in the right side of my chest, really short of breath", {"age": 19}))
+    assert {e.rule: e.min_level for e in chest}.get("flag.sudden_chest_pain_breathless") == 2
+    assert "flag.major_trauma_mechanism" not in {e.rule for e in chest}
+    # a negative test is no pregnancy evidence
+    negative = RULES.evaluate(_intake("period 4 days late, test this morning was negative, some spotting", {"age": 24}))
+    assert not any(e.rule.startswith("flag.pregnancy") for e in negative)
 
 
 def test_lay_words_for_agonal_breathing_stay_level_1() -> None:
