@@ -159,13 +159,15 @@ def test_the_order_gap_is_relative_on_a_saturated_note() -> None:
 
 
 def test_deletion_steps_stay_within_the_row_budget() -> None:
-    from triage_app.ml.explain_fast import DEFAULT_MAX_EVALS, DELETION_ROW_BUDGET
+    from triage_app.ml.explain_fast import DEFAULT_MAX_EVALS, DELETION_ROWS_PER_WORD_BUDGET
+
+    row_budget = DELETION_ROWS_PER_WORD_BUDGET * DEFAULT_MAX_EVALS
 
     model = BagOfWordsLogits(WEIGHTS)
     text = " ".join(["chest", "pain", "fever"] * (DEFAULT_MAX_EVALS // 3))  # 24 words, all supporting level 1 or 2
     make(model, deletion_steps=10, max_evals=DEFAULT_MAX_EVALS).explain_full(text, 2)
     rows = sum(shape[0] for shape in model.calls)
-    assert DEFAULT_MAX_EVALS + 1 < rows <= DELETION_ROW_BUDGET  # some steps ran, within the budget
+    assert DEFAULT_MAX_EVALS + 1 < rows <= row_budget  # some steps ran, within the budget
 
 
 def test_placeholder_is_one_feature() -> None:

@@ -99,7 +99,6 @@ DEFAULT_DELETION_STEPS = 3
 #: much more than the coarse-to-fine explanation of a long one (25 rows of a 60-word note ~ 72 rows
 #: of a 24-word note).
 DELETION_ROWS_PER_WORD_BUDGET = 3
-DELETION_ROW_BUDGET = DELETION_ROWS_PER_WORD_BUDGET * DEFAULT_MAX_EVALS
 #: A step stops when the strongest remaining drop is below this share of the largest drop seen.
 DELETION_MIN_RELATIVE_DROP = 1e-3
 #: Relative gap that keeps a chosen word above the next one (invisible on screen).
@@ -405,17 +404,16 @@ class FastExplainer:
             # Alone, as captum does: with a dynamically quantized model a row's logits depend on
             # the rows it is batched with, so this keeps the scores identical to captum's.
             base = float(self._score(self._counted_logits(template[None, :], np.ones((1, len(template)), dtype=np.int64)))[0, target_index])
+        on_proxy = self._ablation_fn is not None
+        if not on_proxy:
+            reference = base
+        elif reference is None:
+            positions = [[], *positions]  # the proxy's own unablated row goes first
         rows, masks = self._ablated_rows(template, positions)
-        if self._ablation_fn is not None:
-            if reference is None:
-                rows = np.concatenate([template[None, :], rows], axis=0)
-                masks = np.concatenate([np.ones_like(template)[None, :], masks], axis=0)
-            values = self._values(rows, masks, target_index)
-            if reference is None:
-                reference, values = float(values[0]), values[1:]
-            return [float(reference - v) for v in values], base, reference
         values = self._values(rows, masks, target_index)
-        return [float(base - v) for v in values], base, base
+        if reference is None:
+            reference, values = float(values[0]), values[1:]
+        return [float(reference - v) for v in values], base, reference
 
     def _word_positions(self, encoded: EncodedText, window: Window) -> dict[int, list[int]]:
         """Model-input positions (after [CLS]) of each word's tokens in the window."""

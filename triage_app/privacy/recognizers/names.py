@@ -52,6 +52,11 @@ VERBS_AFTER_NAME = frozenset(
 )
 
 
+def _capitalised(word: str) -> bool:
+    """"Smith", not "smith" or "SMITH"."""
+    return word[:1].isupper() and not word.isupper()
+
+
 class NameRecognizer(Recognizer):
     """Personal names. ``PATTERNS`` are the cue phrases; ``CONTEXT`` the relation words."""
 
@@ -122,9 +127,13 @@ class NameRecognizer(Recognizer):
         w = word.lower().replace("’", "'")
         return w[:-2] if w.endswith("'s") else w
 
+    def _is_role_word(self, w: str) -> bool:
+        """A title, credential or relation ("dr", "rn", "wife"): a cue, never the name itself."""
+        return w in self._titles or w in self._credentials or w in self._relations
+
     def _is_stop(self, word: str) -> bool:
         w = self._base(word)
-        return self.lexicon.is_stopword(w) or w in self._titles or w in self._credentials or w in self._relations
+        return self.lexicon.is_stopword(w) or self._is_role_word(w)
 
     def _lexicon_name(self, word: str) -> bool:
         w = self._base(word)
@@ -145,8 +154,8 @@ class NameRecognizer(Recognizer):
         if cued:
             # After a cue, anything but a function word, title or clinical word is a name;
             # a clinical word that is also a surname ("Dr Foley") counts too.
-            mixed_case_name = word[:1].isupper() and not word.isupper() and w in self.lexicon.first_names
-            if (w in self.lexicon.function_words and not mixed_case_name) or w in self._titles or w in self._credentials or w in self._relations:
+            mixed_case_name = _capitalised(word) and w in self.lexicon.first_names
+            if (w in self.lexicon.function_words and not mixed_case_name) or self._is_role_word(w):
                 return False
             return w not in self.lexicon.clinical or w in self.lexicon.last_names or w in self.lexicon.first_names
         # no cue: the name must be no dictionary word at all (the full word list)
@@ -158,11 +167,9 @@ class NameRecognizer(Recognizer):
         Doe"); not a word that is no surname ("Nurse Kate Triage", "Dr Sarah Neuro"), nor after a
         surname or a place ("from Calvert Hospital")."""
         w, p = self._base(word), self._base(prev)
-        if not word[:1].isupper() or word.isupper() or len(w) < 2 or _AFTER_NAME.match(word):
+        if not (_capitalised(word) and _capitalised(prev)) or len(w) < 2 or _AFTER_NAME.match(word):
             return False
-        if w in self.lexicon.function_words or w in self._titles or w in self._credentials or w in self._relations:
-            return False
-        if w in VERBS_AFTER_NAME or not (prev[:1].isupper() and not prev.isupper()):
+        if w in self.lexicon.function_words or self._is_role_word(w) or w in VERBS_AFTER_NAME:
             return False
         return p in self.lexicon.first_names and w in self.lexicon.last_names
 
@@ -234,7 +241,7 @@ class NameRecognizer(Recognizer):
                 # ("Mrs Jane Doe"). A lowercase surname still continues it ("wife Mary brown").
                 prev = tokens[i - 1][2] if n > 0 else ""
                 lead = tokens[i - n][2]  # the run's first word
-                capitalised_run = n > 0 and not upper_text and lead[:1].isupper() and not lead.isupper()
+                capitalised_run = n > 0 and not upper_text and _capitalised(lead)
                 if word.islower() and self._base(word) in VERBS_AFTER_NAME and (capitalised_run or n >= 2):
                     break  # (in lowercase text only after a first and a last name: "mr john smith fell")
                 after = text[tokens[i][1] : tokens[i][1] + 2]
@@ -258,7 +265,7 @@ class NameRecognizer(Recognizer):
                         and self._base(word) not in self.lexicon.function_words
                         and len(word) > 2
                     )
-                    or (not upper_text and word[:1].isupper() and not word.isupper() and not self.lexicon.is_everyday(self._base(word)))
+                    or (not upper_text and _capitalised(word) and not self.lexicon.is_everyday(self._base(word)))
                 ):
                     marks[i] = max(marks.get(i, 0.0), score)
                 else:
